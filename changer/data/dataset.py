@@ -1,0 +1,146 @@
+"""Reader for the talking-heads layout (and any folder laid out the same way).
+
+::
+
+    manifest.csv                      one row per clip (clip_id, identity, split, ...)
+    frames/<clip_id>/<idx>.jpg        RGB frame
+    parsing/<clip_id>/<idx>.png       label map, values 0..4 (see ``changer.labels``)
+
+A folder without ``manifest.csv`` is accepted too: every clip folder under ``frames/`` is
+then one clip of a split named after the folder (useful for "any folder in the same
+layout", e.g. a user's own benchmark).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from changer.labels import NUM_CLASSES
+
+DATA_ENV = "CHANGER_DATA"
+SPLITS = ("train", "test_hdtf", "test_vox", "test_green")
+_FRAME_EXTS = (".jpg", ".jpeg", ".png")
+
+
+def default_data_root() -> Path | None:
+    """The dataset root: ``$CHANGER_DATA``, else the talking-heads set beside the repo."""
+    env = os.environ.get(DATA_ENV)
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[2]
+    for candidate in (repo.parent / "shared" / "data" / "talking-heads",):
+        if (candidate / "frames").is_dir():
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame of a clip: where its picture and label map are."""
+
+    clip_id: str
+    identity: str
+    split: str
+    index: str
+    image_path: Path
+    label_path: Path
+
+    @property
+    def frame_id(self) -> str:
+        """A stable id, ``<clip_id>/<idx>``; the evaluation protocol seeds from it."""
+        return f"{self.clip_id}/{self.index}"
+
+    def load_image(self) -> np.ndarray:
+        """``HxWx3 uint8`` RGB."""
+        with Image.open(self.image_path) as im:
+            return np.asarray(im.convert("RGB"))
+
+    def load_labels(self) -> np.ndarray:
+        """``HxW uint8`` label map with values in ``0..4``."""
+        with Image.open(self.label_path) as im:
+            labels = np.asarray(im)
+        if labels.ndim != 2 or labels.max(initial=0) >= NUM_CLASSES:
+            raise ValueError(f"{self.label_path}: not a {NUM_CLASSES}-class label map")
+        return labels.astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A clip: an identity and its frames in time order."""
+
+    clip_id: str
+    identity: str
+    split: str
+    frames: tuple[Frame, ...]
+
+
+class TalkingHeads:
+    """A dataset root in the talking-heads layout."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+        if not (self.root / "frames").is_dir() or not (self.root / "parsing").is_dir():
+            raise FileNotFoundError(
+                f"{self.root} is not a talking-heads folder: it needs frames/ and parsing/ "
+                f"(set {DATA_ENV} or pass --data)"
+            )
+
+    @cached_property
+    def _clip_rows(self) -> list[dict[str, str]]:
+        manifest = self.root / "manifest.csv"
+        if manifest.is_file():
+            with manifest.open(newline="") as f:
+                return list(csv.DictReader(f))
+        name = self.root.name
+        return [
+            {"clip_id": p.name, "identity": p.name, "split": name}
+            for p in sorted((self.root / "frames").iterdir())
+            if p.is_dir()
+        ]
+
+    @property
+    def splits(self) -> list[str]:
+        """Split names present, in manifest order."""
+        return list(dict.fromkeys(r["split"] for r in self._clip_rows))
+
+    def clips(self, split: str | Sequence[str] | None = None) -> list[Clip]:
+        """Clips of one split, several splits, or all (``None``)."""
+        wanted = {split} if isinstance(split, str) else set(split) if split else None
+        if wanted is not None and (unknown := wanted - set(self.splits)):
+            raise ValueError(f"unknown split(s) {sorted(unknown)}; {self.root} has {self.splits}")
+        return [
+            self._clip(r) for r in self._clip_rows if wanted is None or r["split"] in wanted
+        ]
+
+    def frames(self, split: str | Sequence[str] | None = None) -> list[Frame]:
+        """All frames of the chosen split(s), clip by clip, in time order."""
+        return [f for clip in self.clips(split) for f in clip.frames]
+
+    def _clip(self, row: dict[str, str]) -> Clip:
+        clip_id = row["clip_id"]
+        frame_dir = self.root / "frames" / clip_id
+        frames = tuple(
+            Frame(
+                clip_id=clip_id,
+                identity=row.get("identity", clip_id),
+                split=row["split"],
+                index=p.stem,
+                image_path=p,
+                label_path=self.root / "parsing" / clip_id / f"{p.stem}.png",
+            )
+            for p in sorted(frame_dir.iterdir())
+            if p.suffix.lower() in _FRAME_EXTS
+            and (self.root / "parsing" / clip_id / f"{p.stem}.png").is_file()
+        )
+        return Clip(clip_id, row.get("identity", clip_id), row["split"], frames)
+
+    def __iter__(self) -> Iterator[Frame]:
+        return iter(self.frames())
