@@ -6,14 +6,19 @@ Each subcommand imports what it needs when it runs, so ``changer --help`` stays 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 Handler = Callable[[argparse.Namespace], int]
 
+# Subcommand modules under changer/commands/, each with ``register(subparsers)``.
+COMMAND_MODULES = ("train", "evaluate", "blend", "parse", "bench")
 
-def _data_root(value: str | None) -> Path:
+
+def data_root(value: str | None) -> Path:
+    """The dataset root from ``--data``, ``$CHANGER_DATA`` or the set beside the repo."""
     from changer.data.dataset import DATA_ENV, default_data_root
 
     root = Path(value) if value else default_data_root()
@@ -33,7 +38,7 @@ def cmd_data_preview(args: argparse.Namespace) -> int:
     from changer.data.sample import SampleConfig
     from changer.inputs import BLUE_KEY_COLOR, DEFAULT_KEY_COLOR
 
-    data = TalkingHeads(_data_root(args.data))
+    data = TalkingHeads(data_root(args.data))
     frames = data.frames(args.split)
     key = BLUE_KEY_COLOR if args.key == "blue" else DEFAULT_KEY_COLOR
     config = SampleConfig(key_color=key, chroma=not args.no_chroma, h2=not args.no_h2)
@@ -69,6 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     prev.add_argument("--no-chroma", action="store_true", help="keep the real background")
     prev.add_argument("--seed", type=int, default=0)
     prev.set_defaults(handler=cmd_data_preview)
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"changer.commands.{name}")
+        except ModuleNotFoundError as err:  # a command whose optional module is absent
+            if err.name and err.name.startswith("changer.commands"):
+                continue
+            raise
+        module.register(sub)
     return parser
 
 

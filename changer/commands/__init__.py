@@ -1,0 +1,1 @@
+"""Subcommands of the ``changer`` CLI, one module each, each with a ``register(subparsers)``."""

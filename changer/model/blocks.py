@@ -1,0 +1,55 @@
+"""Conv building blocks shared by the encoder, the embeddings, the decoder and the baseline."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+def norm(ch: int) -> nn.GroupNorm:
+    """GroupNorm with up to 8 groups (batch-size independent, fine at batch 1)."""
+    return nn.GroupNorm(math.gcd(ch, 8), ch)
+
+
+def conv3x3(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
+    """3x3 conv that keeps (or halves, with ``stride=2``) the resolution."""
+    return nn.Conv2d(cin, cout, 3, stride=stride, padding=1)
+
+
+class ResBlock(nn.Module):
+    """Pre-activation residual block (GroupNorm, SiLU, conv) x 2.
+
+    With ``z_dim > 0`` the second normalisation is modulated by a global code ``z``
+    (FiLM / AdaIN style: ``(1 + gamma(z)) * norm(h) + beta(z)``), which is how the
+    decoder receives the colour code ``z_c`` at every scale.
+    """
+
+    def __init__(self, ch: int, z_dim: int = 0) -> None:
+        super().__init__()
+        self.norm1, self.conv1 = norm(ch), conv3x3(ch, ch)
+        self.norm2, self.conv2 = norm(ch), conv3x3(ch, ch)
+        self.act = nn.SiLU()
+        self.film = nn.Linear(z_dim, 2 * ch) if z_dim > 0 else None
+        if self.film is not None:  # start as identity modulation
+            nn.init.zeros_(self.film.weight)
+            nn.init.zeros_(self.film.bias)
+
+    def forward(self, h: torch.Tensor, z: torch.Tensor | None = None) -> torch.Tensor:
+        r = self.conv1(self.act(self.norm1(h)))
+        r = self.norm2(r)
+        if self.film is not None and z is not None:
+            gamma, beta = self.film(z)[:, :, None, None].chunk(2, dim=1)
+            r = r * (1 + gamma) + beta
+        return h + self.conv2(self.act(r))
+
+
+def down(cin: int, cout: int) -> nn.Sequential:
+    """Strided 3x3 conv (halves the resolution) followed by SiLU."""
+    return nn.Sequential(conv3x3(cin, cout, stride=2), nn.SiLU())
+
+
+def up(cin: int, cout: int) -> nn.Sequential:
+    """Nearest 2x upsampling followed by a 3x3 conv (no checkerboard artifacts)."""
+    return nn.Sequential(nn.Upsample(scale_factor=2.0, mode="nearest"), conv3x3(cin, cout))

@@ -1,0 +1,117 @@
+"""The model configuration, saved as ``config.json`` beside ``model.safetensors``.
+
+One flat dataclass holds the architecture (widths, depths), the ablation switches that
+change the network (``use_colorizer``, ``use_fpat``) and the data switches that the
+trainer and pipeline read from the same file (``chroma``, ``h2``, ``key_color``,
+``train_size``), so a folder of weights says how it must be fed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+ARCHS = ("changer", "h2sb")
+VARIANTS = ("full", "no_h2", "no_fpat", "no_chroma", "no_colorizer", "h2sb")
+
+# What each named variant changes with respect to the defaults (DESIGN.md section 1).
+_VARIANT_OVERRIDES: dict[str, dict[str, Any]] = {
+    "full": {},
+    "no_h2": {"h2": False},
+    "no_fpat": {"use_fpat": False},
+    "no_chroma": {"chroma": False},
+    "no_colorizer": {"use_colorizer": False},
+    "h2sb": {"arch": "h2sb", "use_colorizer": False, "use_fpat": False},
+}
+
+
+@dataclass
+class ChangerConfig:
+    """Configuration of a :class:`~changer.model.CHANGER` generator (and its discriminator).
+
+    Attributes:
+        arch: ``"changer"`` (encoder, Head Colorizer, FPAT body blender, decoder) or
+            ``"h2sb"`` (the HeSer-style Head2Scene UNet baseline).
+        variant: the name of the variant this config was made for (informative only).
+        channels: conv widths per level; level ``i`` is at ``1/2**i`` resolution, so
+            ``len(channels) = 4`` gives the 1/8 token grid (:attr:`stride`).
+        dim: token width of the transformer parts.
+        heads: attention heads.
+        mlp_ratio: hidden width of the transformer MLPs, relative to ``dim``.
+        colorizer_depth: transformer blocks of the Head Colorizer.
+        blender_depth: FPAT blocks of the Body Blender.
+        use_colorizer: ``False`` is the ``no_colorizer`` ablation: ``x`` carries the colour
+            head, there is no colour reference, no cross-attention to it and no ToRGB.
+        use_fpat: ``False`` is the ``no_fpat`` ablation: unmasked attention to the body
+            reference and no foreground prediction head.
+        chroma: data: the target is in the chroma-key setting (``False`` = ``no_chroma``).
+        h2: data: H² augmentation during training (``False`` = ``no_h2``).
+        key_color: the default key colour (RGB, 0..255) when ``forward`` gets no ``key``.
+        train_size: data: the square training resolution.
+        disc_channels: first width of each PatchGAN discriminator.
+        disc_layers: strided layers per PatchGAN.
+        disc_scales: number of PatchGANs (each on a 2x smaller image).
+    """
+
+    arch: str = "changer"
+    variant: str = "full"
+    channels: tuple[int, ...] = (16, 32, 64, 128)
+    dim: int = 128
+    heads: int = 4
+    mlp_ratio: float = 2.0
+    colorizer_depth: int = 2
+    blender_depth: int = 2
+    use_colorizer: bool = True
+    use_fpat: bool = True
+    chroma: bool = True
+    h2: bool = True
+    key_color: tuple[int, int, int] = (0, 177, 64)
+    train_size: int = 128
+    disc_channels: int = 32
+    disc_layers: int = 3
+    disc_scales: int = 2
+
+    def __post_init__(self) -> None:
+        # JSON gives lists; keep tuples so configs compare equal after a round trip.
+        self.channels = tuple(int(c) for c in self.channels)
+        self.key_color = tuple(int(v) for v in self.key_color)  # type: ignore[assignment]
+        if self.arch not in ARCHS:
+            raise ValueError(f"arch must be one of {ARCHS}, got {self.arch!r}")
+        if len(self.channels) < 2:
+            raise ValueError("channels needs at least two levels")
+        if self.dim % self.heads:
+            raise ValueError(f"dim ({self.dim}) must be divisible by heads ({self.heads})")
+        if len(self.key_color) != 3:
+            raise ValueError("key_color must be an RGB triple")
+
+    @property
+    def stride(self) -> int:
+        """Token-grid stride: input sides must be multiples of it."""
+        return 2 ** (len(self.channels) - 1)
+
+    @property
+    def colour_head(self) -> bool:
+        """Whether ``x`` must carry the colour head (``to_model_tensors(colour_head=...)``)."""
+        return self.arch == "changer" and not self.use_colorizer
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (tuples become lists in JSON, :meth:`from_dict` restores them)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChangerConfig:
+        """Build from a dict; unknown keys (e.g. from a newer version) are ignored with a warning."""
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            warnings.warn(f"ChangerConfig ignores unknown keys {unknown}", stacklevel=2)
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    @classmethod
+    def variant_config(cls, name: str, **overrides: Any) -> ChangerConfig:
+        """The config of a named variant (``full``, ``no_h2``, ``no_fpat``, ``no_chroma``,
+        ``no_colorizer``, ``h2sb``), with optional field overrides (e.g. smaller widths)."""
+        if name not in _VARIANT_OVERRIDES:
+            raise ValueError(f"unknown variant {name!r}; choose from {VARIANTS}")
+        return replace(cls(variant=name, **_VARIANT_OVERRIDES[name]), **overrides)

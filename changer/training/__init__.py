@@ -1,0 +1,1 @@
+"""Training: config, losses and the accelerate-based trainer."""

@@ -1,0 +1,84 @@
+"""Training configuration: a dataclass saved beside every checkpoint.
+
+A run is described by a model config (``changer.model.ChangerConfig``: architecture and
+ablation flags) and a :class:`TrainConfig` (budget, optimiser, loss weights). A config
+file is JSON ``{"model": {...}, "train": {...}}``; ``"model"`` may also be just a variant
+name (``"full"``, ``"no_h2"``, ...). Ablations are flags, never forks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class LossWeights:
+    """Weights of the generator losses (DESIGN.md §1)."""
+
+    l1: float = 1.0
+    l1_hole: float = 4.0
+    perceptual: float = 1.0
+    """LPIPS-VGG where its weights load; discriminator feature matching otherwise."""
+    adversarial: float = 0.05
+    colorizer: float = 1.0
+    foreground: float = 0.2
+
+
+@dataclass
+class TrainConfig:
+    """Budget and optimisation of one training run."""
+
+    steps: int = 20000
+    batch_size: int = 8
+    crop_size: int = 128
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.99)
+    adv_start: int = 2000
+    """Step at which the discriminator and adversarial loss switch on (warm-up on L1)."""
+    max_minutes: float | None = None
+    """Wall-time budget: stop (and checkpoint) after this many minutes of this process."""
+    weights: LossWeights = field(default_factory=LossWeights)
+    seed: int = 0
+    num_workers: int = 1
+    log_every: int = 25
+    sample_every: int = 500
+    checkpoint_every: int = 250
+    split: str = "train"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown train config keys: {sorted(unknown)}")
+        d = dict(d)
+        if "weights" in d:
+            d["weights"] = LossWeights(**d["weights"])
+        if "betas" in d:
+            d["betas"] = tuple(d["betas"])
+        return cls(**d)
+
+
+def load_run_config(spec: str | Path) -> tuple[Any, TrainConfig]:
+    """``(ChangerConfig, TrainConfig)`` from a JSON file or a bare variant name."""
+    from changer.model.config import ChangerConfig
+
+    path = Path(spec)
+    if not path.is_file():
+        return ChangerConfig.variant_config(str(spec)), TrainConfig()
+    raw = json.loads(path.read_text())
+    model = raw.get("model", "full")
+    if isinstance(model, str):
+        model_cfg = ChangerConfig.variant_config(model)
+    else:
+        base = ChangerConfig.variant_config(model.pop("variant", "full")).to_dict()
+        base.update(model)
+        model_cfg = ChangerConfig.from_dict(base)
+    return model_cfg, TrainConfig.from_dict(raw.get("train", {}))

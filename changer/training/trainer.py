@@ -1,0 +1,252 @@
+"""The CHANGER trainer: one loop for every variant and for the ``h2sb`` baseline.
+
+Runs under ``accelerate`` (one CPU process here; ``accelerate launch`` on many GPUs or
+nodes elsewhere, same code), with AMP on GPU, checkpoints that resume exactly
+(``accelerator.save_state``), a CSV log, periodic sample grids and a tqdm bar.
+
+Output folder::
+
+    run_config.json        model + train config of the run
+    log.csv                one row per ``log_every`` steps
+    samples/step_*.png     fixed frames: input X, prediction, ground truth
+    checkpoint/            accelerate state (models, optimisers, RNG) + trainer_state.json
+    model/                 the generator as a Hub model (config.json, model.safetensors, README.md)
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from accelerate import Accelerator
+from accelerate.utils import set_seed
+from PIL import Image
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+
+from changer.data.blend_dataset import BlendDataset
+from changer.data.dataset import TalkingHeads
+from changer.data.sample import SampleConfig
+from changer.inputs import tensor_to_image
+from changer.model import CHANGER, ChangerConfig
+from changer.model.discriminator import MultiScaleDiscriminator
+from changer.training.config import TrainConfig
+from changer.training.losses import (
+    Perceptual,
+    feature_matching,
+    generator_losses,
+    hinge_d_loss,
+    hinge_g_loss,
+    weighted_sum,
+)
+
+
+def sample_config_for(model_cfg: ChangerConfig) -> SampleConfig:
+    """The data side of a model config (key colour, chroma setting, H²)."""
+    return SampleConfig(key_color=tuple(model_cfg.key_color), chroma=model_cfg.chroma, h2=model_cfg.h2)
+
+
+def _forever(loader: DataLoader):
+    while True:
+        yield from loader
+
+
+@dataclass
+class TrainState:
+    """What the loop needs besides the accelerate state to resume."""
+
+    step: int = 0
+    wall_seconds: float = 0.0
+
+
+class Trainer:
+    """Trains a generator (and its discriminator) on the talking-heads ``train`` split."""
+
+    def __init__(
+        self,
+        model_cfg: ChangerConfig,
+        train_cfg: TrainConfig,
+        data_root: str | Path,
+        out_dir: str | Path,
+        cpu: bool = False,
+    ):
+        self.model_cfg, self.cfg = model_cfg, train_cfg
+        self.out = Path(out_dir)
+        self.accel = Accelerator(cpu=cpu, mixed_precision="bf16" if torch.cuda.is_available() and not cpu else "no")
+        set_seed(train_cfg.seed, device_specific=True)
+        data = TalkingHeads(data_root)
+        frames = data.frames(train_cfg.split)
+        self.dataset = BlendDataset(
+            frames,
+            sample_config_for(model_cfg),
+            size=train_cfg.crop_size,
+            train=True,
+            colour_head=not model_cfg.use_colorizer,
+        )
+        self.preview = BlendDataset(
+            frames[:: max(len(frames) // 4, 1)][:4], sample_config_for(model_cfg), size=train_cfg.crop_size,
+            colour_head=not model_cfg.use_colorizer,
+        )
+        loader = DataLoader(
+            self.dataset, batch_size=train_cfg.batch_size, shuffle=True, drop_last=True,
+            num_workers=train_cfg.num_workers, persistent_workers=train_cfg.num_workers > 0,
+        )
+        self.generator = CHANGER(model_cfg)
+        self.discriminator = MultiScaleDiscriminator(model_cfg)
+        self.perceptual = Perceptual()
+        opt_g = torch.optim.Adam(self.generator.parameters(), lr=train_cfg.lr_g, betas=train_cfg.betas)
+        opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=train_cfg.lr_d, betas=train_cfg.betas)
+        (self.generator, self.discriminator, self.opt_g, self.opt_d, self.loader) = self.accel.prepare(
+            self.generator, self.discriminator, opt_g, opt_d, loader
+        )
+        self.perceptual.to(self.accel.device)
+        self.state = TrainState()
+
+    # ----------------------------------------------------------------- checkpoints
+    def save_checkpoint(self) -> None:
+        """Accelerate state + loop state + the generator as a Hub model folder."""
+        self.accel.wait_for_everyone()
+        self.accel.save_state(str(self.out / "checkpoint"))
+        if self.accel.is_main_process:
+            (self.out / "checkpoint" / "trainer_state.json").write_text(json.dumps(self.state.__dict__))
+            self.export(self.out / "model")
+
+    def resume(self) -> bool:
+        """Load the last checkpoint if there is one; returns whether it did."""
+        ckpt = self.out / "checkpoint"
+        if not (ckpt / "trainer_state.json").is_file():
+            return False
+        self.accel.load_state(str(ckpt))
+        self.state = TrainState(**json.loads((ckpt / "trainer_state.json").read_text()))
+        return True
+
+    def export(self, folder: Path) -> None:
+        """Save the generator with a model card holding the budget actually spent."""
+        model: CHANGER = self.accel.unwrap_model(self.generator)
+        model.save_pretrained(folder)
+        budget = (
+            f"{self.state.step} steps of batch {self.cfg.batch_size} at {self.cfg.crop_size}x{self.cfg.crop_size} "
+            f"crops, {self.state.wall_seconds / 60:.1f} min wall time on {self.accel.device} "
+            f"({self.accel.num_processes} process(es))"
+        )
+        (folder / "training.json").write_text(
+            json.dumps({"train": self.cfg.to_dict(), "step": self.state.step,
+                        "wall_minutes": round(self.state.wall_seconds / 60, 2), "budget": budget,
+                        "perceptual": "lpips-vgg" if self.perceptual.available else "feature-matching"},
+                       indent=2)
+        )
+
+    # ------------------------------------------------------------------- training
+    def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
+        """One generator (and, after warm-up, discriminator) update."""
+        cfg, w = self.cfg, self.cfg.weights
+        use_adv = self.state.step >= cfg.adv_start and (w.adversarial > 0 or not self.perceptual.available)
+        out = self.generator(batch["x"], batch["c"], batch["b"], batch["key"])
+        terms = generator_losses(out, batch, w)
+        cond = batch["hole"]
+        logs: dict[str, float] = {}
+        if use_adv:
+            self.opt_d.zero_grad(set_to_none=True)
+            d_real = self.discriminator(batch["y"], cond)
+            d_fake = self.discriminator(out["y"].detach(), cond)
+            loss_d = hinge_d_loss(d_real["logits"], d_fake["logits"])
+            self.accel.backward(loss_d)
+            self.opt_d.step()
+            logs["loss_d"] = loss_d.item()
+            g_fake = self.discriminator(out["y"], cond)
+            terms["adversarial"] = hinge_g_loss(g_fake["logits"])
+            if not self.perceptual.available:
+                terms["perceptual"] = feature_matching(d_real["features"], g_fake["features"])
+        if self.perceptual.available:
+            terms["perceptual"] = self.perceptual(out["y"], batch["y"])
+        loss_g = weighted_sum(terms, w)
+        self.opt_g.zero_grad(set_to_none=True)
+        self.accel.backward(loss_g)
+        self.opt_g.step()
+        logs.update({k: v.item() for k, v in terms.items()}, loss_g=loss_g.item())
+        return logs
+
+    def fit(self, resume: bool = False) -> Path:
+        """Train until ``steps`` (or ``max_minutes``); checkpoint on the way and at the end."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        if resume and self.resume():
+            self.accel.print(f"resumed at step {self.state.step}")
+        if self.accel.is_main_process:
+            (self.out / "run_config.json").write_text(
+                json.dumps({"model": self.model_cfg.to_dict(), "train": self.cfg.to_dict()}, indent=2)
+            )
+        self.generator.train()
+        self.discriminator.train()
+        batches = _forever(self.loader)
+        bar = tqdm(total=self.cfg.steps, initial=self.state.step, disable=not self.accel.is_local_main_process,
+                   desc=f"train {self.model_cfg.variant}", dynamic_ncols=True)
+        started, last = time.monotonic(), time.monotonic()
+        base_wall = self.state.wall_seconds
+        while self.state.step < self.cfg.steps:
+            logs = self.train_step(next(batches))
+            self.state.step += 1
+            self.state.wall_seconds = base_wall + time.monotonic() - started
+            bar.update(1)
+            if self.state.step % self.cfg.log_every == 0:
+                now = time.monotonic()
+                logs["sec_per_step"] = (now - last) / self.cfg.log_every
+                last = now
+                self._log(logs)
+                bar.set_postfix(l1=f"{logs['l1']:.4f}", hole=f"{logs['l1_hole']:.4f}")
+            if self.state.step % self.cfg.sample_every == 0:
+                self.write_samples()
+            out_of_time = self.cfg.max_minutes is not None and self.state.wall_seconds > 60 * self.cfg.max_minutes
+            if self.state.step % self.cfg.checkpoint_every == 0 or out_of_time:
+                self.save_checkpoint()
+            if out_of_time:
+                self.accel.print(f"wall-time budget of {self.cfg.max_minutes} min reached at step {self.state.step}")
+                break
+        bar.close()
+        self.save_checkpoint()
+        self.write_samples()
+        return self.out / "model"
+
+    def _log(self, logs: dict[str, float]) -> None:
+        if not self.accel.is_main_process:
+            return
+        path = self.out / "log.csv"
+        row = {"step": self.state.step, "wall_min": round(self.state.wall_seconds / 60, 3), **logs}
+        cols = ["step", "wall_min", "loss_g", "l1", "l1_hole", "perceptual", "adversarial", "colorizer",
+                "foreground", "loss_d", "sec_per_step"]
+        new = not path.is_file()
+        with path.open("a", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+            if new:
+                writer.writeheader()
+            writer.writerow({c: (f"{row[c]:.5g}" if isinstance(row.get(c), float) else row.get(c, "")) for c in cols})
+
+    @torch.no_grad()
+    def write_samples(self) -> None:
+        """Grid of the fixed preview frames: input X | prediction | ground truth."""
+        if not self.accel.is_main_process:
+            return
+        model = self.accel.unwrap_model(self.generator)
+        model.eval()
+        rows = []
+        for i in range(len(self.preview)):
+            b = {k: v[None].to(self.accel.device) for k, v in self.preview[i].items() if torch.is_tensor(v)}
+            y = model(b["x"], b["c"], b["b"], b["key"])["y"][0]
+            rows.append(np.hstack([tensor_to_image(b["x"][0, :3]), tensor_to_image(y), tensor_to_image(b["y"][0])]))
+        model.train()
+        folder = self.out / "samples"
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.vstack(rows)).save(folder / f"step_{self.state.step:06d}.png")
+
+
+def train(model_cfg: ChangerConfig, train_cfg: TrainConfig, data_root: str | Path, out_dir: str | Path,
+          resume: bool = False, cpu: bool = False) -> Path:
+    """Build a :class:`Trainer` and run it; returns the exported model folder."""
+    if not math.isfinite(train_cfg.steps) or train_cfg.steps <= 0:
+        raise ValueError("steps must be a positive integer")
+    return Trainer(model_cfg, train_cfg, data_root, out_dir, cpu=cpu).fit(resume=resume)

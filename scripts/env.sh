@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Create (or reuse) the project's virtual environment in .venv and install the project.
+# Sourced by scripts/app.sh and scripts/test.sh. The venv is rebuilt only when the
+# requirement files change (their hash is stored inside the venv).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="${CHANGER_PYTHON:-$(command -v python3.11 || command -v python3)}"
+STAMP="$VENV/.requirements.sha256"
+want="$(cat "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
+  echo "[changer] setting up $VENV (first run or requirements changed) ..."
+  [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements-dev.txt"
+  "$VENV/bin/python" -m pip install -q --no-deps -e "$ROOT"
+  echo "$want" > "$STAMP"
+fi
+export PATH="$VENV/bin:$PATH"
+export HF_HUB_DISABLE_TELEMETRY=1 GRADIO_ANALYTICS_ENABLED=False

@@ -1,0 +1,46 @@
+"""The talking-heads reader, on a synthetic folder and (when present) on the real set."""
+
+import numpy as np
+import pytest
+
+from changer.data.dataset import TalkingHeads
+from changer.labels import NUM_CLASSES
+
+
+def test_reader_lists_splits_clips_and_frames(synthetic_data):
+    data = TalkingHeads(synthetic_data)
+    assert set(data.splits) == {"train", "test_hdtf"}
+    assert len(data.clips("train")) == 2 and len(data.frames("test_hdtf")) == 6
+    frame = data.frames("train")[0]
+    img, lab = frame.load_image(), frame.load_labels()
+    assert img.shape == (64, 64, 3) and img.dtype == np.uint8 and lab.shape == (64, 64)
+    assert frame.frame_id == f"{frame.clip_id}/{frame.index}"
+
+
+def test_reader_rejects_unknown_split_and_missing_folder(synthetic_data, tmp_path):
+    with pytest.raises(ValueError, match="unknown split"):
+        TalkingHeads(synthetic_data).frames("nope")
+    with pytest.raises(FileNotFoundError, match="not a talking-heads folder"):
+        TalkingHeads(tmp_path)
+
+
+def test_folder_without_manifest_is_one_split(synthetic_data, tmp_path):
+    import shutil
+
+    root = tmp_path / "my_bench"
+    shutil.copytree(synthetic_data / "frames", root / "frames")
+    shutil.copytree(synthetic_data / "parsing", root / "parsing")
+    data = TalkingHeads(root)
+    assert data.splits == ["my_bench"] and len(data.frames()) == 12
+
+
+@pytest.mark.data
+def test_real_set_has_the_documented_splits(shared_data):
+    data = TalkingHeads(shared_data)
+    assert {"train", "test_hdtf", "test_vox", "test_green"} <= set(data.splits)
+    assert len(data.frames("test_hdtf")) == 60
+    lab = data.frames("test_vox")[0].load_labels()
+    assert lab.shape == (256, 256) and lab.max() < NUM_CLASSES
+    train_ids = {c.identity for c in data.clips("train")}
+    test_ids = {c.identity for c in data.clips(["test_hdtf", "test_vox", "test_green"])}
+    assert not train_ids & test_ids, "splits must be identity-disjoint"
