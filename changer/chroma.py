@@ -10,7 +10,7 @@ Two keyers share one soft ramp (``inner``/``outer``, see :func:`alpha_matte`):
 * **green and blue keys** use the classic colour-difference keyer: the *key strength* of a
   pixel is how much its key channel exceeds the larger of the other two (``G - max(R, B)``
   for green), relative to the same quantity of the key. Hair, skin, yellow and cyan all
-  fall to zero, which a plain colour distance cannot achieve for cyan.
+  fall to zero or below, which a plain colour distance cannot achieve for cyan.
 * **any other key** uses the distance from the key in the chroma plane of YCrCb,
   normalised by the key's own distance from grey.
 
@@ -18,7 +18,10 @@ Both quantities are (nearly) linear in the pixel colour, so a pixel that is a mi
 ``a * F + (1 - a) * K`` gets a key strength close to ``1 - a``: soft edges stay soft.
 Screens are never lit evenly; the key's reference value is therefore estimated *locally*
 from the surrounding background pixels, so shading and gradients on the screen do not
-leak into the matte.
+leak into the matte. The ramp is only exact for grey foregrounds, so the soft edge is then
+solved again from the colours of the nearby sure foreground and sure key, and
+:func:`key_out` removes the key's share from edge pixels before despilling, so that a
+composite onto a new background shows no key-coloured fringe.
 
 All images are RGB ``uint8`` arrays of shape ``H x W x 3``; mattes are ``float32``
 ``H x W`` in ``[0, 1]`` with 1 for foreground.
@@ -35,13 +38,17 @@ import numpy as np
 RGB = tuple[int, int, int]
 KeyName = Literal["green", "blue", "other"]
 
-_KEY_CHANNELS: dict[str, int] = {"green": 1, "blue": 2}
+_KEY_CHANNELS: dict[KeyName, int] = {"green": 1, "blue": 2}
 """Key channel (index into RGB) of the keys handled by the colour-difference keyer."""
 
 _MIN_KEY_MARGIN = 40.0
-"""How far (out of 255) the key channel must exceed both others for a colour to count
-as a green or blue key. Weaker keys (dim, greyish screens) leave too little contrast for
-the colour-difference keyer and are handled as ``"other"``."""
+"""How far (out of 255) the key channel must exceed both other channels for a colour to
+count as a green or blue key."""
+
+_MIN_KEY_DOMINANCE = 0.4
+"""The same margin relative to the key channel (a saturation): pale or greyish backdrops
+such as a light-blue studio wall fail it. A dark blue jacket in front of such a wall would
+come out half transparent, so these are not treated as keys."""
 
 _YCRCB_CHROMA = np.array(
     # Rows: Cr, Cb of ITU-R BT.601 (what OpenCV's YCrCb uses), without the +128 offset.
@@ -60,9 +67,11 @@ class KeyDetection:
     """A uniform key colour found on the border of an image.
 
     Attributes:
-        color: RGB median of the border pixels that match the key.
+        color: RGB median of the border pixels that are strongly saturated in the key's
+            channel.
         name: :func:`key_name` of ``color``.
-        coverage: fraction of the border pixels that match the key.
+        coverage: fraction of the upper border (top band and upper halves of the side
+            bands) that matches the key.
     """
 
     color: RGB
@@ -76,8 +85,8 @@ class KeyResult:
 
     Attributes:
         alpha: ``HxW float32`` matte in ``[0, 1]``, 1 for foreground.
-        foreground: ``HxWx3 uint8`` image with the key's spill removed from the
-            foreground; pure background pixels keep the key colour.
+        foreground: ``HxWx3 uint8`` foreground colours: the key's share removed from the
+            soft edges, then despilled; pure background pixels keep the key colour.
         key_color: the key colour that was keyed out.
     """
 
@@ -140,30 +149,41 @@ def _chroma(rgb: np.ndarray) -> np.ndarray:
     return rgb.astype(np.float32, copy=False) @ _YCRCB_CHROMA.T
 
 
+def _is_key(rgb: np.ndarray, channel: int) -> np.ndarray:
+    """Whether colours are strongly saturated in ``channel``: it exceeds both other
+    channels by ``_MIN_KEY_MARGIN`` and by ``_MIN_KEY_DOMINANCE`` of its own value."""
+    margin = _color_difference(rgb, channel)
+    return (margin >= _MIN_KEY_MARGIN) & (margin >= _MIN_KEY_DOMINANCE * rgb[..., channel])
+
+
 def key_name(color: tuple[int, int, int]) -> KeyName:
     """Classify a key colour: ``"green"``, ``"blue"`` or ``"other"``.
 
-    A colour is a green (blue) key when its green (blue) channel exceeds both other
-    channels by at least ``_MIN_KEY_MARGIN``; green and blue keys get the
-    colour-difference keyer and spill limiter, every other colour the chroma-plane ones.
+    Strongly saturated greens and blues (see ``_is_key``) get the colour-difference keyer
+    and spill limiter; every other colour gets the chroma-plane ones.
     """
     rgb = np.array(_check_color(color), dtype=np.float32)
     for name, channel in _KEY_CHANNELS.items():
-        if _color_difference(rgb, channel) >= _MIN_KEY_MARGIN:
-            return name  # type: ignore[return-value]
+        if _is_key(rgb, channel):
+            return name
     return "other"
 
 
 # --------------------------------------------------------------------------- detection
 
 
-def _border_pixels(img: np.ndarray, band: float) -> np.ndarray:
-    """The pixels of a band of ``band * min(H, W)`` (at least 1) pixels along the border, ``Nx3``."""
+def _upper_border_pixels(img: np.ndarray, band: float) -> np.ndarray:
+    """The pixels (``Nx3``) of the top band and the upper halves of the side bands.
+
+    The bands are ``band * min(H, W)`` pixels (at least 1) wide. A person in front of a
+    screen is cut by the bottom edge and, in tight head-and-shoulder crops, covers much of
+    the lower sides too; the upper border is where the screen shows.
+    """
     h, w = img.shape[:2]
     k = max(1, int(round(band * min(h, w))))
     mask = np.zeros((h, w), dtype=bool)
-    mask[:k, :] = mask[-k:, :] = True
-    mask[:, :k] = mask[:, -k:] = True
+    mask[:k, :] = True
+    mask[: max(k, h // 2), :k] = mask[: max(k, h // 2), -k:] = True
     return img[mask]
 
 
@@ -178,26 +198,32 @@ def detect_key_color(
     img: np.ndarray,
     *,
     band: float = 0.04,
-    min_coverage: float = 0.6,
+    min_coverage: float = 0.5,
     max_hue_deviation: float = 20.0,
 ) -> KeyDetection | None:
     """Decide whether ``img`` stands on a uniform green or blue key, and which.
 
-    A person on a key touches the border at most with the body, so the border band
-    (``band`` of the smaller side) must be mostly key. A border pixel matches when its key
-    channel exceeds both others by ``_MIN_KEY_MARGIN`` (strongly saturated green or blue)
-    and its hue is within ``max_hue_deviation`` degrees of the median key colour (low
-    spread; hue rather than colour so that uneven lighting of the screen is allowed).
+    The upper border (the top band and the upper halves of the side bands, ``band`` of
+    the smaller side wide) must be mostly key: there the screen shows even in tight
+    head-and-shoulder crops, while blue clothes or a green lawn only reach the lower
+    border. A border pixel matches when it is a strongly saturated green or blue (see
+    ``_is_key``) and its hue is within ``max_hue_deviation`` degrees of the hue of the
+    median key colour (low spread; hue rather than colour, so that uneven lighting of the
+    screen is allowed).
+
+    On the talking-heads frames (256x256 crops) put on green with their labels, the
+    upper-border coverage is at least 0.60 (1st percentile; median 0.95); on the original
+    frames it is at most 0.33 (a dark navy curtain), and 0 for most.
 
     Returns:
-        The detection when at least ``min_coverage`` of the border matches, else ``None``
-        (ordinary photos, dim or patchy screens).
+        The detection when at least ``min_coverage`` of the upper border matches, else
+        ``None`` (ordinary photos, dim or pale backdrops, patchy screens).
     """
     _check_image(img)
-    pixels = _border_pixels(img, band).astype(np.float32)
+    pixels = _upper_border_pixels(img, band).astype(np.float32)
     for channel in _KEY_CHANNELS.values():
-        candidates = _color_difference(pixels, channel) >= _MIN_KEY_MARGIN
-        if candidates.mean() < min_coverage:
+        candidates = _is_key(pixels, channel)
+        if not candidates.any() or candidates.mean() < min_coverage:
             continue
         median = np.median(pixels[candidates], axis=0)
         similar = _hue_deviation(_chroma(pixels), _chroma(median)) <= max_hue_deviation
@@ -211,86 +237,166 @@ def detect_key_color(
 # --------------------------------------------------------------------------- matting
 
 
-def _fill_from(
-    values: np.ndarray, weights: np.ndarray, fallback: np.ndarray, sigma: float
-) -> np.ndarray:
-    """Smoothly interpolate ``values`` from where ``weights`` is high into everywhere else.
+def _fill(values: np.ndarray, weights: np.ndarray, fallback: np.ndarray, finest: int = 0) -> np.ndarray:
+    """Interpolate ``values`` from where ``weights`` is high into everywhere else (pull-push).
 
-    Normalised convolution at a reduced resolution (the result is smooth anyway): a
-    Gaussian-weighted mean of the weighted values, pulled towards ``fallback`` where no
-    weighted pixel is within a few ``sigma`` (``sigma`` is a fraction of the image size).
+    The weighted values are averaged down an image pyramid ("pull") and then, from the
+    coarsest level up, every level keeps its own average where it holds enough weight and
+    takes the upsampled coarser result elsewhere ("push"). Holes are thus filled from the
+    nearest weighted pixels whatever their size. Levels finer than ``finest`` only take
+    the coarser result, which smooths the output at a scale of ``2**finest`` pixels.
 
     Args:
-        values: ``HxWxC`` float32 values.
-        weights: ``HxW`` float32 weights in ``[0, 1]``.
-        fallback: ``C`` values used where there is no weight nearby.
-        sigma: Gaussian width as a fraction of ``max(H, W)``.
-    """
-    h, w = weights.shape
-    scale = min(1.0, 128.0 / max(h, w))
-    small = (max(1, round(w * scale)), max(1, round(h * scale)))
-    sigma_px = max(1.0, sigma * max(small))
-
-    def smooth(x: np.ndarray) -> np.ndarray:
-        x = cv2.resize(x, small, interpolation=cv2.INTER_AREA)
-        return cv2.GaussianBlur(x, (0, 0), sigma_px, borderType=cv2.BORDER_REFLECT)
-
-    num = smooth(values * weights[..., None]).reshape(small[1], small[0], -1)
-    den = smooth(weights).reshape(small[1], small[0], 1)
-    prior = 1e-3
-    local = (num + prior * fallback) / (den + prior)
-    return cv2.resize(local, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
-
-
-def _strength_difference(img: np.ndarray, key: RGB, channel: int, bg_weight: np.ndarray | None) -> np.ndarray:
-    """Colour-difference key strength ``d / d_key`` (1 on the key, <= 0 on neutral and warm colours)."""
-    diff = _color_difference(img, channel)
-    key_diff = np.array([_color_difference(np.array(key), channel)], dtype=np.float32)
-    if bg_weight is not None:
-        key_diff = _fill_from(diff[..., None], bg_weight, key_diff, _LOCAL_KEY_SIGMA)[..., 0]
-    return diff / key_diff
-
-
-def _strength_chroma(img: np.ndarray, key: RGB, bg_weight: np.ndarray | None) -> np.ndarray:
-    """Chroma key strength ``1 - |c - c_key| / |c_key|`` (1 on the key, <= 0 on grey)."""
-    chroma = _chroma(img)
-    key_chroma = _chroma(np.array(key))
-    if bg_weight is not None:
-        key_chroma = _fill_from(chroma, bg_weight, key_chroma, _LOCAL_KEY_SIGMA)
-    radius = np.maximum(np.linalg.norm(key_chroma, axis=-1), 1.0)
-    return 1.0 - np.linalg.norm(chroma - key_chroma, axis=-1) / radius
-
-
-_LOCAL_KEY_SIGMA = 0.05
-"""Width of the local key estimate, as a fraction of the image size: wide enough to bridge
-thin foreground structures, narrow enough to follow lighting gradients on the screen."""
-
-
-def key_strength(img: np.ndarray, key_color: tuple[int, int, int], *, local: bool = True) -> np.ndarray:
-    """How much each pixel looks like the key: ~1 on the key, ~0 (or below) on foreground.
-
-    For a mix ``a * F + (1 - a) * K`` of a neutral foreground ``F`` with the key ``K``
-    the strength is ``1 - a``. With ``local=True`` the key's reference value is
-    re-estimated around each pixel from the pixels that the global pass calls background,
-    which removes the effect of uneven lighting of the screen.
+        values: ``HxWxC`` float32.
+        weights: ``HxW`` float32 in ``[0, 1]``.
+        fallback: ``C`` values returned everywhere when all weights are zero.
+        finest: first pyramid level whose own averages are used.
 
     Returns:
-        ``HxW float32`` (unclipped).
+        ``HxWxC`` float32.
     """
-    _check_image(img)
-    key = _check_color(key_color)
+    nums, dens = [values * weights[..., None]], [weights]
+    while max(dens[-1].shape) > 1:
+        h, w = dens[-1].shape
+        size = ((w + 1) // 2, (h + 1) // 2)
+        dens.append(cv2.resize(dens[-1], size, interpolation=cv2.INTER_AREA))
+        nums.append(cv2.resize(nums[-1], size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1))
+    total = float(dens[-1][0, 0])
+    filled = nums[-1] / total if total > 0 else np.broadcast_to(fallback, nums[-1].shape)
+    for level in range(len(nums) - 2, -1, -1):
+        h, w = dens[level].shape
+        filled = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+        if level >= finest:
+            # A level is trusted where at least a quarter of its area carries weight.
+            trust = np.clip(4.0 * dens[level], 0.0, 1.0)[..., None]
+            own = nums[level] / np.maximum(dens[level], 1e-6)[..., None]
+            filled = trust * own + (1.0 - trust) * filled
+    return filled.astype(np.float32)
+
+
+_LOCAL_KEY_SCALE = 0.05
+"""Smoothing scale of the local key estimate, as a fraction of the image size: coarse enough
+to ignore noise and to bridge thin foreground, fine enough to follow lighting gradients."""
+
+
+def _key_feature(img: np.ndarray, key: RGB) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel keying feature and the key's feature: colour difference or chroma.
+
+    Returns:
+        ``(HxWxC, C)`` float32 with ``C = 1`` (green/blue) or ``2`` (other keys).
+    """
     name = key_name(key)
+    key_rgb = np.array(key, dtype=np.float32)
+    if name in _KEY_CHANNELS:
+        channel = _KEY_CHANNELS[name]
+        return _color_difference(img, channel)[..., None], _color_difference(key_rgb, channel)[None]
+    return _chroma(img), _chroma(key_rgb)
 
-    def strength(bg_weight: np.ndarray | None) -> np.ndarray:
-        if name in _KEY_CHANNELS:
-            return _strength_difference(img, key, _KEY_CHANNELS[name], bg_weight)
-        return _strength_chroma(img, key, bg_weight)
 
-    global_strength = strength(None)
-    if not local:
-        return global_strength.astype(np.float32)
-    background = np.clip((global_strength - 0.5) / 0.3, 0.0, 1.0).astype(np.float32)
-    return strength(background).astype(np.float32)
+def _strength(feature: np.ndarray, key_feature: np.ndarray) -> np.ndarray:
+    """Key strength from a feature: 1 on the key, ~0 (or below) on the foreground.
+
+    Colour difference (``C = 1``): ``d / d_key``. Chroma (``C = 2``):
+    ``1 - |c - c_key| / |c_key|``. ``key_feature`` is ``C`` or ``HxWxC`` (a local key).
+    """
+    if feature.shape[-1] == 1:
+        return (feature / np.maximum(key_feature, 1.0))[..., 0]
+    radius = np.maximum(np.linalg.norm(key_feature, axis=-1), 1.0)
+    return 1.0 - np.linalg.norm(feature - key_feature, axis=-1) / radius
+
+
+def _key_strength(img: np.ndarray, key: RGB, local: bool) -> np.ndarray:
+    """How much each pixel looks like the key (``HxW float32``, unclipped).
+
+    For a mix ``a * F + (1 - a) * K`` with a neutral foreground ``F`` this is about
+    ``1 - a``. With ``local`` the key's feature is re-estimated around each pixel from the
+    pixels that a global pass calls background, which cancels uneven screen lighting.
+    """
+    feature, key_feature = _key_feature(img, key)
+    strength = _strength(feature, key_feature)
+    if local:
+        # Background weight: 0 up to strength 0.5, 1 from 0.8 on; the lower end lets a
+        # screen up to about half as bright as the key colour still inform the estimate.
+        background = np.clip((strength - 0.5) / 0.3, 0.0, 1.0).astype(np.float32)
+        finest = max(0, int(round(np.log2(max(1.0, _LOCAL_KEY_SCALE * max(img.shape[:2]))))))
+        strength = _strength(feature, _fill(feature, background, key_feature, finest))
+    return strength.astype(np.float32)
+
+
+def _disk(radius: int) -> np.ndarray:
+    """Elliptic structuring element of the given radius."""
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+_SURE_MARGIN = 0.015
+"""Distance (fraction of the image size) kept between the pixels sampled as sure foreground
+or background and the soft edge, whose outer rows the ramp already saturates."""
+
+
+_SNAP = 0.03
+"""Solved alphas within this distance of 0 or 1 are snapped: there the solution is
+dominated by noise (a noise of 5 levels is 3% of a typical foreground-key distance)."""
+
+
+def _refine(img: np.ndarray, alpha: np.ndarray, strength: np.ndarray, inner: float) -> np.ndarray:
+    """Re-estimate the soft edge of ``alpha`` from local foreground and key colours.
+
+    The key strength is only ``1 - a`` for neutral foregrounds; warm or saturated colours
+    bend it. Here the colours of the sure foreground ``F`` and of the sure key ``K`` (taken
+    a margin away from the edge) are spread across the edge by :func:`_fill`, and every
+    edge pixel ``p`` gets the alpha that best explains it as ``a * F + (1 - a) * K``.
+    Pixels the two colours cannot explain (texture, a third colour) keep the ramp's alpha,
+    and so do pixels without evidence of the key (key ``strength`` up to 0, fading in up
+    to ``inner``): otherwise darker texture next to a hard edge would turn translucent.
+    """
+    margin = max(1, int(round(_SURE_MARGIN * min(alpha.shape))))
+    sure_fg = cv2.erode((alpha >= 1.0).astype(np.uint8), _disk(margin))
+    sure_bg = cv2.erode((alpha <= 0.0).astype(np.uint8), _disk(margin))
+    if not sure_fg.any() or not sure_bg.any():
+        return alpha
+    p = img.astype(np.float32)
+    edge = (sure_fg == 0) & (sure_bg == 0)
+    none = np.zeros(3, dtype=np.float32)
+    fg = _fill(p, sure_fg.astype(np.float32), none)[edge]
+    key = _fill(p, sure_bg.astype(np.float32), none)[edge]
+    mix = p[edge] - key
+    span = fg - key
+    span_len = np.linalg.norm(span, axis=-1)
+    solved = np.clip(np.sum(mix * span, axis=-1) / np.maximum(span_len, 1.0) ** 2, 0.0, 1.0)
+    residual = np.linalg.norm(mix - solved[:, None] * span, axis=-1)
+    # Trust: full when the residual is under 30% of |F - K|, none above 60%, and none
+    # when F and K are too close to tell apart.
+    trust = np.clip(2.0 - residual / np.maximum(0.3 * span_len, 1.0), 0.0, 1.0)
+    trust *= np.clip((span_len - 20.0) / 20.0, 0.0, 1.0)
+    trust *= np.clip(strength[edge] / max(inner, 1e-3), 0.0, 1.0)
+    # Snap the last few percent at both ends, where the solution is mostly sensor noise.
+    solved = np.clip((solved - _SNAP) / (1.0 - 2.0 * _SNAP), 0.0, 1.0)
+    refined = alpha.copy()
+    refined[edge] += trust * (solved - alpha[edge])
+    return refined
+
+
+_MAX_HOLE_AREA = 16
+"""Largest hole (in pixels) inside fully opaque foreground that :func:`_fill_small_holes`
+closes; noise on dark or white texture makes holes of a few pixels, real gaps are larger."""
+
+
+def _fill_small_holes(alpha: np.ndarray) -> np.ndarray:
+    """Make tiny islands of not-quite-opaque pixels inside opaque foreground opaque.
+
+    Sensor noise on neutral texture can look faintly like the key and leave see-through
+    specks. Only islands of at most ``_MAX_HOLE_AREA`` pixels (and under 0.1% of the image)
+    are closed; soft edges, which are connected to the background, are never touched.
+    """
+    max_area = min(_MAX_HOLE_AREA, int(1e-3 * alpha.size))
+    if max_area < 1:
+        return alpha
+    _, labels, stats, _ = cv2.connectedComponentsWithStats((alpha < 1.0).astype(np.uint8), connectivity=8)
+    small = stats[:, cv2.CC_STAT_AREA] <= max_area
+    small[0] = False  # label 0 is the opaque region itself
+    out = alpha.copy()
+    out[small[labels]] = 1.0
+    return out
 
 
 def alpha_matte(
@@ -300,22 +406,38 @@ def alpha_matte(
     inner: float = 0.1,
     outer: float = 0.85,
     local: bool = True,
+    refine: bool = True,
 ) -> np.ndarray:
     """Soft alpha matte of ``img`` on ``key_color`` (1 = foreground).
 
-    The key strength ``s`` of :func:`key_strength` is mapped through a linear ramp: pixels
-    with ``s <= inner`` are opaque, pixels with ``s >= outer`` are background, and mixes in
-    between get fractional alpha, so hair and motion blur stay soft. ``outer`` below 1
-    absorbs noise and the darker parts of the screen; ``inner`` above 0 keeps foreground
-    that is slightly tinted towards the key opaque.
+    1. The key strength ``s`` (about ``1 - alpha``, see the module notes) is mapped through
+       a linear ramp: ``s <= inner`` is opaque, ``s >= outer`` is background, values in
+       between get fractional alpha, so hair and motion blur stay soft. ``outer`` below 1
+       absorbs noise and darker parts of the screen; ``inner`` above 0 keeps foreground
+       slightly tinted towards the key opaque.
+    2. With ``refine``, the soft edge is solved again from the local foreground and key
+       colours (see :func:`_refine`), which removes the ramp's bias on coloured edges.
+    3. Specks of a few pixels inside opaque foreground are closed (:func:`_fill_small_holes`).
+
+    Args:
+        img: ``HxWx3 uint8`` image on the key.
+        key_color: RGB key colour (e.g. from :func:`detect_key_color`).
+        inner, outer: the ramp's thresholds on the key strength, ``0 <= inner < outer <= 1``.
+        local: estimate the key locally to cancel uneven screen lighting.
+        refine: re-solve the soft edge from local colours.
 
     Returns:
         ``HxW float32`` in ``[0, 1]``.
     """
+    _check_image(img)
+    key = _check_color(key_color)
     if not 0.0 <= inner < outer <= 1.0:
         raise ValueError(f"need 0 <= inner < outer <= 1, got inner={inner}, outer={outer}")
-    strength = key_strength(img, key_color, local=local)
-    return np.clip((outer - strength) / (outer - inner), 0.0, 1.0).astype(np.float32)
+    strength = _key_strength(img, key, local)
+    alpha = np.clip((outer - strength) / (outer - inner), 0.0, 1.0).astype(np.float32)
+    if refine:
+        alpha = _refine(img, alpha, strength, inner)
+    return _fill_small_holes(alpha)
 
 
 # --------------------------------------------------------------------------- spill
@@ -406,14 +528,36 @@ def to_key_setting(img: np.ndarray, fg_alpha: np.ndarray, key_color: tuple[int, 
 
     This turns a target on a real background into the chroma-key setting CHANGER works in.
     """
-    return composite(img, fg_alpha, key_color)
+    return composite(img, fg_alpha, _check_color(key_color))
+
+
+def _unmix(img: np.ndarray, alpha: np.ndarray, key: RGB) -> np.ndarray:
+    """Remove the key's share from every soft-edge pixel: ``F = K + (p - K) / alpha``.
+
+    An edge pixel is ``p = alpha * F + (1 - alpha) * K``; compositing ``p`` itself would
+    carry ``(1 - alpha) * K`` onto the new background as a dark or coloured fringe. ``K``
+    is the local key colour, spread from the pure background (``alpha == 0``) so that
+    uneven lighting of the screen is followed. Pure background pixels are returned as they
+    are; opaque ones are unchanged by construction.
+    """
+    p = img.astype(np.float32)
+    background = (alpha <= 0.0).astype(np.float32)
+    local_key = _fill(p, background, np.array(key, dtype=np.float32))
+    a = np.maximum(alpha, 1.0 / 255.0)[..., None]
+    fg = np.where(alpha[..., None] > 0.0, local_key + (p - local_key) / a, p)
+    return np.clip(np.rint(fg), 0, 255).astype(np.uint8)
 
 
 def key_out(img: np.ndarray, key_color: tuple[int, int, int] | None = None) -> KeyResult:
-    """Matte and despill an image on a key colour, detecting the key when not given.
+    """Matte an image on a key colour and recover a clean foreground for compositing.
+
+    The key is detected with :func:`detect_key_color` when not given. The foreground is the
+    image with the key's share removed from the soft edges (so that
+    ``composite(foreground, alpha, new_background)`` shows no key-coloured fringe) and then
+    despilled with :func:`suppress_spill`; pure background keeps the key colour.
 
     Raises:
-        ValueError: when ``key_color`` is ``None`` and :func:`detect_key_color` finds no key.
+        ValueError: when ``key_color`` is ``None`` and no key is found.
     """
     _check_image(img)
     if key_color is None:
@@ -424,4 +568,5 @@ def key_out(img: np.ndarray, key_color: tuple[int, int, int] | None = None) -> K
     else:
         key = _check_color(key_color)
     alpha = alpha_matte(img, key)
-    return KeyResult(alpha=alpha, foreground=suppress_spill(img, key, alpha), key_color=key)
+    foreground = suppress_spill(_unmix(img, alpha, key), key, alpha)
+    return KeyResult(alpha=alpha, foreground=foreground, key_color=key)
