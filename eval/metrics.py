@@ -48,7 +48,7 @@ SSIM_WIN_SIZE = 7
 METRIC_KEYS: tuple[str, ...] = ("psnr", "ssim", "lpips", "psnr_region", "ssim_region", "lpips_region")
 """The numeric keys of :func:`evaluate_pair`'s result (the ``lpips*`` ones may be ``None``)."""
 
-LPIPS_INFO_KEYS: tuple[str, ...] = ("lpips_available", "lpips_reason", "lpips_name")
+LPIPS_INFO_KEYS: tuple[str, ...] = ("lpips_available", "lpips_reason", "lpips_name", "lpips_is_reference")
 """The non-numeric keys of :func:`evaluate_pair`'s result, saying what the LPIPS numbers are."""
 
 _BACKBONE_WEIGHTS = {
@@ -393,11 +393,17 @@ def _masked_mean(values: np.ndarray, region: np.ndarray | None) -> float:
 def _lpips_fields(lpips_metric: LPIPSMetric | None) -> dict[str, Any]:
     """The LPIPS info keys (availability, reason, name) for a result dict."""
     if lpips_metric is None:
-        return {"lpips_available": False, "lpips_reason": "no LPIPS metric given", "lpips_name": None}
+        return {
+            "lpips_available": False,
+            "lpips_reason": "no LPIPS metric given",
+            "lpips_name": None,
+            "lpips_is_reference": False,
+        }
     return {
         "lpips_available": lpips_metric.available,
         "lpips_reason": lpips_metric.reason,
         "lpips_name": lpips_metric.name,
+        "lpips_is_reference": lpips_metric.is_reference,
     }
 
 
@@ -434,8 +440,9 @@ def evaluate_pair(
     Returns:
         ``psnr, ssim, lpips, psnr_region, ssim_region, lpips_region`` (floats, or ``None``
         for LPIPS when it is unavailable) plus ``lpips_available`` (bool), ``lpips_reason``
-        (why not, or ``None``) and ``lpips_name`` (which network produced the LPIPS
-        numbers; check ``LPIPSMetric.is_reference`` before calling them LPIPS).
+        (why not, or ``None``), ``lpips_name`` (which network produced the LPIPS numbers)
+        and ``lpips_is_reference`` (True only for the protocol's AlexNet LPIPS: numbers
+        from a random trunk, used in tests, must not be reported as LPIPS).
     """
     return evaluate_pairs([pred], [gt], [region], lpips_metric)[0]
 
