@@ -42,7 +42,7 @@ def cmd_data_preview(args: argparse.Namespace) -> int:
     frames = data.frames(args.split)
     key = BLUE_KEY_COLOR if args.key == "blue" else DEFAULT_KEY_COLOR
     config = SampleConfig(key_color=key, chroma=not args.no_chroma, h2=not args.no_h2)
-    ds = BlendDataset(frames, config, size=args.size, train=args.train, donors=data.frames())
+    ds = BlendDataset(frames, config, size=args.size, train=args.train)
     if args.train:
         import torch
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -50,6 +51,20 @@ def down(cin: int, cout: int) -> nn.Sequential:
     return nn.Sequential(conv3x3(cin, cout, stride=2), nn.SiLU())
 
 
-def up(cin: int, cout: int) -> nn.Sequential:
-    """Nearest 2x upsampling followed by a 3x3 conv (no checkerboard artifacts)."""
-    return nn.Sequential(nn.Upsample(scale_factor=2.0, mode="nearest"), conv3x3(cin, cout))
+class Up(nn.Module):
+    """2x upsampling by sub-pixel convolution: a 1x1 conv to ``4 * cout`` channels and a
+    pixel shuffle (9x cheaper than nearest upsampling + 3x3 conv at the high resolution,
+    which matters on a CPU). ICNR init makes it start as nearest upsampling of a 1x1 conv,
+    so it begins free of checkerboard artifacts; the following 3x3 convs mix neighbours."""
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(cin, 4 * cout, 1)
+        with torch.no_grad():  # ICNR: the 4 sub-pixels of each output channel share weights
+            w = torch.empty(cout, cin, 1, 1)
+            nn.init.kaiming_uniform_(w, a=math.sqrt(5))
+            self.conv.weight.copy_(w.repeat_interleave(4, dim=0))
+            self.conv.bias.copy_(self.conv.bias[::4].repeat_interleave(4))
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return F.pixel_shuffle(self.conv(h), 2)

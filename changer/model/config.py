@@ -41,6 +41,9 @@ class ChangerConfig:
         mlp_ratio: hidden width of the transformer MLPs, relative to ``dim``.
         colorizer_depth: transformer blocks of the Head Colorizer.
         blender_depth: FPAT blocks of the Body Blender.
+        color_ref_pool: the colour-reference tokens ``phi_c(C)`` are average-pooled by this
+            factor (1/16 grid by default): ``C`` is not aligned with ``X`` and only supplies
+            colours, so fewer keys cost little and make the cross-attention cheaper.
         use_colorizer: ``False`` is the ``no_colorizer`` ablation: ``x`` carries the colour
             head, there is no colour reference, no cross-attention to it and no ToRGB.
         use_fpat: ``False`` is the ``no_fpat`` ablation: unmasked attention to the body
@@ -62,6 +65,7 @@ class ChangerConfig:
     mlp_ratio: float = 2.0
     colorizer_depth: int = 2
     blender_depth: int = 2
+    color_ref_pool: int = 2
     use_colorizer: bool = True
     use_fpat: bool = True
     chroma: bool = True

@@ -52,6 +52,11 @@ def sample_config_for(model_cfg: ChangerConfig) -> SampleConfig:
     return SampleConfig(key_color=tuple(model_cfg.key_color), chroma=model_cfg.chroma, h2=model_cfg.h2)
 
 
+def _split(outs: list[tuple[torch.Tensor, list[torch.Tensor]]]) -> tuple[list, list]:
+    """Per-scale discriminator outputs -> (logits per scale, features per scale)."""
+    return [o[0] for o in outs], [o[1] for o in outs]
+
+
 def _forever(loader: DataLoader):
     while True:
         yield from loader
@@ -87,18 +92,18 @@ class Trainer:
             sample_config_for(model_cfg),
             size=train_cfg.crop_size,
             train=True,
-            colour_head=not model_cfg.use_colorizer,
+            colour_head=model_cfg.colour_head,
         )
         self.preview = BlendDataset(
             frames[:: max(len(frames) // 4, 1)][:4], sample_config_for(model_cfg), size=train_cfg.crop_size,
-            colour_head=not model_cfg.use_colorizer,
+            colour_head=model_cfg.colour_head,
         )
         loader = DataLoader(
             self.dataset, batch_size=train_cfg.batch_size, shuffle=True, drop_last=True,
             num_workers=train_cfg.num_workers, persistent_workers=train_cfg.num_workers > 0,
         )
         self.generator = CHANGER(model_cfg)
-        self.discriminator = MultiScaleDiscriminator(model_cfg)
+        self.discriminator = MultiScaleDiscriminator.from_config(model_cfg, cond_channels=1)
         self.perceptual = Perceptual()
         opt_g = torch.optim.Adam(self.generator.parameters(), lr=train_cfg.lr_g, betas=train_cfg.betas)
         opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=train_cfg.lr_d, betas=train_cfg.betas)
@@ -153,16 +158,16 @@ class Trainer:
         logs: dict[str, float] = {}
         if use_adv:
             self.opt_d.zero_grad(set_to_none=True)
-            d_real = self.discriminator(batch["y"], cond)
-            d_fake = self.discriminator(out["y"].detach(), cond)
-            loss_d = hinge_d_loss(d_real["logits"], d_fake["logits"])
+            d_real = _split(self.discriminator(batch["y"], cond))
+            d_fake = _split(self.discriminator(out["y"].detach(), cond))
+            loss_d = hinge_d_loss(d_real[0], d_fake[0])
             self.accel.backward(loss_d)
             self.opt_d.step()
             logs["loss_d"] = loss_d.item()
-            g_fake = self.discriminator(out["y"], cond)
-            terms["adversarial"] = hinge_g_loss(g_fake["logits"])
+            g_fake = _split(self.discriminator(out["y"], cond))
+            terms["adversarial"] = hinge_g_loss(g_fake[0])
             if not self.perceptual.available:
-                terms["perceptual"] = feature_matching(d_real["features"], g_fake["features"])
+                terms["perceptual"] = feature_matching(d_real[1], g_fake[1])
         if self.perceptual.available:
             terms["perceptual"] = self.perceptual(out["y"], batch["y"])
         loss_g = weighted_sum(terms, w)

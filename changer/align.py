@@ -1,0 +1,182 @@
+"""Place the source head on the target: a geometric similarity transform.
+
+DESIGN.md §1 (Inference, step 1): the paper aligns the source head with a reenactment
+network; ours is the geometric first step. The transform maps the source head's
+*reference box* onto the target's:
+
+* the reference region is the face (label 1) when both heads have one, else the whole
+  head (face + hair): face width is stable across hair styles, the head is the fallback;
+* scale = target width / source width of that region (robust extents: the 0.5 and 99.5
+  percentiles of the pixel coordinates, so stray label pixels do not count);
+* anchor = the chin (bottom centre of the face) for faces, so the new head sits on the
+  target's neck; the box centre for heads;
+* optionally a rotation from the difference of the regions' principal axes (off by
+  default: on near-round masks the axis is unstable, so it is only used when the masks are
+  clearly elongated, and it is clamped to ±30°).
+
+Manual overrides: ``scale`` multiplies the scale (about the anchor, so the chin stays
+put), ``offset`` ``(dx, dy)`` moves the head by fractions of the target's head size
+(the longer side of its head box).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from changer import labels as L
+from changer.imageio import InputError
+
+MIN_REGION_PIXELS = 16
+"""A face with fewer labelled pixels than this counts as absent."""
+
+MAX_ROTATION_DEG = 30.0
+
+
+@dataclass
+class AlignedHead:
+    """The source head in target coordinates.
+
+    Attributes:
+        rgb: ``HxWx3 uint8`` colour source head, zero outside ``mask``.
+        mask: ``HxW bool`` where the head lies.
+        matrix: ``2x3 float64`` affine map from source to target pixel coordinates.
+    """
+
+    rgb: np.ndarray
+    mask: np.ndarray
+    matrix: np.ndarray
+
+
+@dataclass(frozen=True)
+class HeadGeometry:
+    """What the alignment measures on one head.
+
+    Attributes:
+        width: robust width of the reference region (pixels).
+        anchor: ``(x, y)``: chin (face) or box centre (head).
+        angle: principal-axis angle in degrees (image coordinates), None if ill-defined.
+        size: the longer side of the head box (unit of the manual offset).
+        uses_face: whether the reference region is the face.
+    """
+
+    width: float
+    anchor: tuple[float, float]
+    angle: float | None
+    size: float
+    uses_face: bool
+
+
+def head_geometry(labels: np.ndarray, use_face: bool, what: str = "head") -> HeadGeometry:
+    """Measure a head (see module docstring); :class:`InputError` when there is no head."""
+    head = L.head_mask(labels)
+    if head.sum() < MIN_REGION_PIXELS:
+        raise InputError(f"{what}: no head (face or hair) found in the labels")
+    region = labels == L.FACE if use_face else head
+    ys, xs = np.nonzero(region)
+    x0, x1 = np.percentile(xs, [0.5, 99.5])
+    y0, y1 = np.percentile(ys, [0.5, 99.5])
+    anchor = ((x0 + x1) / 2, y1 + 0.5) if use_face else ((x0 + x1) / 2, (y0 + y1) / 2)
+    hy, hx = np.nonzero(head)
+    size = float(max(hx.max() - hx.min(), hy.max() - hy.min()) + 1)
+    return HeadGeometry(
+        width=float(x1 - x0 + 1),
+        anchor=(float(anchor[0]), float(anchor[1])),
+        angle=_principal_angle(xs, ys),
+        size=size,
+        uses_face=use_face,
+    )
+
+
+def has_face(labels: np.ndarray) -> bool:
+    """Whether the label map holds a usable face region."""
+    return int((labels == L.FACE).sum()) >= MIN_REGION_PIXELS
+
+
+def _principal_angle(xs: np.ndarray, ys: np.ndarray, min_elongation: float = 1.15) -> float | None:
+    """Angle (degrees, in ``(-90, 90]``) of the main axis of a point set, None if near round."""
+    if len(xs) < MIN_REGION_PIXELS:
+        return None
+    cov = np.cov(np.stack([xs, ys]).astype(np.float64))
+    evals, evecs = np.linalg.eigh(cov)
+    if evals[0] <= 0 or np.sqrt(evals[1] / evals[0]) < min_elongation:
+        return None
+    vx, vy = evecs[:, 1]
+    angle = float(np.degrees(np.arctan2(vy, vx)))
+    return _wrap180(angle)
+
+
+def _wrap180(angle: float) -> float:
+    """An axis angle (defined modulo 180°) in ``(-90, 90]``."""
+    angle = (angle + 90.0) % 180.0 - 90.0
+    return 90.0 if angle == -90.0 else angle
+
+
+def similarity_matrix(
+    source_labels: np.ndarray,
+    target_labels: np.ndarray,
+    scale: float = 1.0,
+    offset: tuple[float, float] = (0.0, 0.0),
+    rotate: bool = False,
+) -> np.ndarray:
+    """The ``2x3`` source -> target similarity of the module docstring."""
+    if not np.isfinite(scale) or scale <= 0:
+        raise InputError(f"align scale must be a positive number, got {scale}")
+    if len(offset) != 2 or not all(np.isfinite(offset)):
+        raise InputError(f"align offset must be two numbers (dx, dy), got {offset}")
+    use_face = has_face(source_labels) and has_face(target_labels)
+    src = head_geometry(source_labels, use_face, "source")
+    tgt = head_geometry(target_labels, use_face, "target")
+    s = tgt.width / src.width * scale
+    phi = 0.0
+    if rotate and src.angle is not None and tgt.angle is not None:
+        phi = float(np.clip(_wrap180(tgt.angle - src.angle), -MAX_ROTATION_DEG, MAX_ROTATION_DEG))
+    c, si = np.cos(np.radians(phi)), np.sin(np.radians(phi))
+    linear = s * np.array([[c, -si], [si, c]])
+    shift = np.array(tgt.anchor) + np.array(offset, np.float64) * tgt.size
+    translation = shift - linear @ np.array(src.anchor)
+    return np.hstack([linear, translation[:, None]])
+
+
+def warp_head(
+    source_img: np.ndarray, source_mask: np.ndarray, matrix: np.ndarray, size: tuple[int, int]
+) -> AlignedHead:
+    """Warp the source head (``source_mask``) by ``matrix`` into an ``(H, W)`` canvas.
+
+    Strong downscaling first resizes the source with area interpolation, so a large
+    source photo does not alias.
+    """
+    h, w = size
+    img, mask, m = source_img, source_mask.astype(np.float32), np.asarray(matrix, np.float64)
+    s = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))
+    if s < 0.8:
+        sh, sw = img.shape[:2]
+        pre = (max(1, round(sw * s)), max(1, round(sh * s)))
+        img = cv2.resize(img, pre, interpolation=cv2.INTER_AREA)
+        mask = cv2.resize(mask, pre, interpolation=cv2.INTER_AREA)
+        back = np.diag([sw / pre[0], sh / pre[1], 1.0])
+        m = (np.vstack([m, [0, 0, 1]]) @ back)[:2]
+    rgb = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    warped = cv2.warpAffine(mask, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0) >= 0.5
+    rgb[~warped] = 0
+    return AlignedHead(rgb=rgb, mask=warped, matrix=np.asarray(matrix, np.float64))
+
+
+def align_head(
+    source_img: np.ndarray,
+    source_labels: np.ndarray,
+    target_labels: np.ndarray,
+    scale: float = 1.0,
+    offset: tuple[float, float] = (0.0, 0.0),
+    rotate: bool = False,
+) -> AlignedHead:
+    """The source head (face + hair of ``source_labels``) placed on the target's head."""
+    if source_img.shape[:2] != source_labels.shape:
+        raise InputError(
+            f"source: image is {source_img.shape[1]}x{source_img.shape[0]} px "
+            f"but its labels are {source_labels.shape[1]}x{source_labels.shape[0]}"
+        )
+    matrix = similarity_matrix(source_labels, target_labels, scale, offset, rotate)
+    return warp_head(source_img, L.head_mask(source_labels), matrix, target_labels.shape)

@@ -1,0 +1,243 @@
+"""One interface for every blending method the pipeline can run.
+
+A :class:`Blender` turns a :class:`~changer.inputs.BlendInputs` into the foreground on the
+key colour (``HxWx3 uint8``, the size of the inputs). Two kinds exist:
+
+* :class:`ModelBlender`: a trained CHANGER (or ablation, or the learned h2sb baseline)
+  loaded from a folder (``config.json`` + ``model.safetensors``) or a Hub repo id;
+* :class:`BaselineBlender`: one of the non-learned baselines of ``eval.baselines``
+  (``paste``, ``poisson``, ``inpaint``, ``laplacian``).
+
+:func:`load_blender` picks one from a model id. With no id it loads the bundled default
+weights (``changer/weights/default``); while none are bundled it falls back to the Poisson
+baseline and says so in :attr:`note`, which the UI shows.
+
+Besides the protocol's ``name``, ``resolution`` and ``__call__``, the pipeline reads three
+optional attributes: ``key_color`` (the key the method needs, None = any), ``chroma``
+(False for methods that work on real backgrounds) and ``note``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import cv2
+import numpy as np
+
+from changer.imageio import InputError
+from changer.inputs import RGB, BlendInputs, tensor_to_image, to_model_tensors
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "default"
+"""Where the bundled default weights live (inside the package)."""
+
+FALLBACK_BASELINE = "laplacian"
+NO_WEIGHTS_NOTE = "No trained CHANGER weights bundled yet: showing the Laplacian-pyramid baseline"
+
+WORK_RESOLUTION = 256
+"""Side of the pipeline's working window: the paper's evaluation size."""
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+@runtime_checkable
+class Blender(Protocol):
+    """A blending method: ``BlendInputs -> HxWx3 uint8`` foreground on the key colour."""
+
+    name: str
+    resolution: int
+
+    def __call__(self, inputs: BlendInputs) -> np.ndarray: ...
+
+
+def _multiple(n: float, m: int) -> int:
+    """``n`` rounded to the nearest positive multiple of ``m``."""
+    return max(m, int(round(n / m)) * m)
+
+
+def resize_inputs(inputs: BlendInputs, size: tuple[int, int]) -> BlendInputs:
+    """``inputs`` at another ``(H, W)``: images with area/cubic interpolation, masks nearest."""
+    if inputs.size == size:
+        return inputs
+    h, w = size
+    shrink = h * w < inputs.size[0] * inputs.size[1]
+    interp = cv2.INTER_AREA if shrink else cv2.INTER_CUBIC
+
+    def img(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else cv2.resize(a, (w, h), interpolation=interp)
+
+    def mask(a: np.ndarray) -> np.ndarray:
+        return cv2.resize(a.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
+
+    head_mask = mask(inputs.head_mask)
+    return BlendInputs(
+        target=img(inputs.target), hole=mask(inputs.hole) | head_mask,
+        head_gray=np.where(head_mask[..., None], img(inputs.head_gray), 0).astype(np.uint8),
+        head_mask=head_mask, color_ref=img(inputs.color_ref), color_ref_mask=mask(inputs.color_ref_mask),
+        body_ref=img(inputs.body_ref), body_ref_mask=mask(inputs.body_ref_mask), key_color=inputs.key_color,
+        head_rgb=img(inputs.head_rgb), chroma=inputs.chroma,
+    )
+
+
+class ModelBlender:
+    """A trained CHANGER model behind the :class:`Blender` interface.
+
+    The generator is resolution-agnostic, so it runs at the inputs' own size (sides
+    rounded to multiples of the model's stride), under ``torch.inference_mode``; the
+    result is resized back to the inputs' size. ``resolution`` is the side of the working
+    window the pipeline cuts around the head. As for the
+    baselines, pixels outside ``inputs.hole`` are the target's exactly.
+    """
+
+    def __init__(
+        self, model: Any, name: str = "changer", device: str | None = None, note: str = "",
+        resolution: int = WORK_RESOLUTION,
+    ) -> None:
+        import torch
+
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model = model.to(self.device).eval()
+        cfg = model.config
+        self.config = cfg
+        self.name = name
+        self.stride = max(8, int(getattr(cfg, "stride", 8)))
+        self.resolution = resolution
+        self.key_color: RGB | None = tuple(int(v) for v in cfg.key_color)  # type: ignore[assignment]
+        self.chroma = bool(getattr(cfg, "chroma", True))
+        self.colour_head = bool(getattr(cfg, "colour_head", not cfg.use_colorizer))
+        self.note = note
+
+    def run_size(self, size: tuple[int, int]) -> tuple[int, int]:
+        """``(H, W)`` the network runs at for inputs of ``size``."""
+        h, w = size
+        return _multiple(h, self.stride), _multiple(w, self.stride)
+
+    def __call__(self, inputs: BlendInputs) -> np.ndarray:
+        return self.batch([inputs])[0]
+
+    def batch(self, items: list[BlendInputs]) -> list[np.ndarray]:
+        """Blend several inputs; those of equal run size and key go through the network together."""
+        import torch
+
+        groups: dict[tuple[tuple[int, int], RGB], list[int]] = {}
+        for i, inputs in enumerate(items):
+            groups.setdefault((self.run_size(inputs.size), inputs.key_color), []).append(i)
+        outputs: list[np.ndarray] = [np.empty(0)] * len(items)
+        for (size, _), indices in groups.items():
+            tensors = [to_model_tensors(resize_inputs(items[i], size), colour_head=self.colour_head) for i in indices]
+            x, c, b = (torch.stack([t[k] for t in tensors]).to(self.device) for k in ("x", "c", "b"))
+            with torch.inference_mode():
+                y = self.model(x, c, b, tensors[0]["key"].to(self.device))["y"]
+            for i, out in zip(indices, y):
+                outputs[i] = self._finish(tensor_to_image(out), items[i])
+        return outputs
+
+    @staticmethod
+    def _finish(y: np.ndarray, inputs: BlendInputs) -> np.ndarray:
+        """Back to the inputs' size; the target exactly outside the hole."""
+        h, w = inputs.size
+        if y.shape[:2] != (h, w):
+            y = cv2.resize(y, (w, h), interpolation=cv2.INTER_CUBIC)
+        y[~inputs.hole] = inputs.target[~inputs.hole]
+        return y
+
+    def __repr__(self) -> str:
+        return f"ModelBlender(name={self.name!r}, resolution={self.resolution}, device={self.device!r})"
+
+
+class BaselineBlender:
+    """A non-learned baseline of ``eval.baselines`` behind the :class:`Blender` interface."""
+
+    key_color: RGB | None = None
+    chroma = True
+
+    def __init__(self, name: str, resolution: int = WORK_RESOLUTION, note: str = "") -> None:
+        from eval.baselines import get_baseline
+
+        try:
+            self.baseline = get_baseline(name)
+        except KeyError as err:
+            raise InputError(str(err.args[0])) from None
+        self.name = name
+        self.resolution = resolution
+        self.note = note
+
+    def __call__(self, inputs: BlendInputs) -> np.ndarray:
+        return self.baseline(inputs)
+
+    def __repr__(self) -> str:
+        return f"BaselineBlender(name={self.name!r}, resolution={self.resolution})"
+
+
+def baseline_names() -> list[str]:
+    """Names :func:`load_blender` accepts as baselines."""
+    from eval.baselines import BASELINES
+
+    return sorted(BASELINES)
+
+
+def load_blender(model_id: str | Path | None = None, device: str | None = None) -> Blender:
+    """The blender for ``model_id``.
+
+    ``model_id``: None (the bundled default, or the Poisson baseline with a note while no
+    weights are bundled), a baseline name (``paste``, ``poisson``, ``inpaint``,
+    ``laplacian``), a local folder with ``config.json`` + ``model.safetensors``, or a
+    Hugging Face Hub repo id (``owner/name``). Failures raise :class:`InputError`.
+    """
+    if model_id is None:
+        if _is_model_dir(DEFAULT_MODEL_DIR):
+            return _load_model(DEFAULT_MODEL_DIR, device, name="changer")
+        return BaselineBlender(FALLBACK_BASELINE, note=NO_WEIGHTS_NOTE)
+    text = str(model_id).strip()
+    if text.lower() in baseline_names():
+        return BaselineBlender(text.lower())
+    path = Path(text).expanduser()
+    if path.is_dir():
+        if not _is_model_dir(path):
+            raise InputError(f"model folder {path} needs config.json and model.safetensors")
+        return _load_model(path, device, name=path.name)
+    if path.exists() or not _REPO_ID.match(text):
+        raise InputError(
+            f"unknown model {text!r}: give a folder with config.json and model.safetensors, "
+            f"a Hugging Face repo id (owner/name), or a baseline: {', '.join(baseline_names())}"
+        )
+    return _load_model(text, device, name=text)
+
+
+def _is_model_dir(path: Path) -> bool:
+    """Whether ``path`` holds a saved CHANGER (config + safetensors weights)."""
+    return (path / "config.json").is_file() and (path / "model.safetensors").is_file()
+
+
+def _load_model(model_id: str | Path, device: str | None, name: str) -> ModelBlender:
+    """``CHANGER.from_pretrained`` with every failure turned into a readable :class:`InputError`."""
+    try:
+        from changer.model import CHANGER
+    except ImportError as err:  # pragma: no cover - the model package ships with the library
+        raise InputError(f"the CHANGER model code cannot be imported ({err})") from None
+    where = "folder" if isinstance(model_id, Path) else "Hugging Face Hub repo"
+    try:
+        model = _from_pretrained(CHANGER, model_id)
+    except Exception as err:  # noqa: BLE001 - hub, network, file and shape errors alike
+        hint = "" if isinstance(model_id, Path) else (
+            " (no network? download it first, or pass a local folder with config.json and model.safetensors)"
+        )
+        raise InputError(f"could not load the model from {where} {str(model_id)!r}: {_short(err)}{hint}") from None
+    return ModelBlender(model, name=name, device=device)
+
+
+def _from_pretrained(cls: Any, model_id: str | Path) -> Any:
+    """Load a folder, or a Hub repo from the local cache first (no network round trips), then online."""
+    if isinstance(model_id, Path):
+        return cls.from_pretrained(str(model_id))
+    try:
+        return cls.from_pretrained(model_id, local_files_only=True)
+    except Exception:  # noqa: BLE001 - not cached (or cache broken): ask the Hub
+        return cls.from_pretrained(model_id)
+
+
+def _short(err: Exception) -> str:
+    """First line of an exception message, bounded."""
+    text = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    return text if len(text) < 200 else text[:197] + "..."

@@ -1,0 +1,321 @@
+"""Robust loading of user images and label maps for the inference pipeline.
+
+Photos come from phones, browsers and scripts: rotated by EXIF, gray, with alpha, 16-bit,
+palette-based, huge or broken. Everything here turns them into the one format the rest of
+the library uses (``HxWx3 uint8 RGB``) or raises :class:`InputError` with a message a
+person can act on ("source: image is 40x30 px; at least 64x64 is needed").
+
+Size limits (:data:`MIN_SIDE`, :data:`MAX_SIDE`, :data:`MAX_PIXELS`):
+
+* images smaller than 64 px on a side are refused (nothing to blend at that size);
+* images larger than 8192 px on a side, or with more than :data:`MAX_PIXELS` pixels, are
+  **downscaled automatically** (aspect ratio kept) so that memory stays bounded; the
+  result of :func:`read_image` says so (``scale < 1``), and the pipeline adds a note;
+* files that PIL flags as decompression bombs (more than ``2 * Image.MAX_IMAGE_PIXELS``
+  pixels) are refused before decoding.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from changer import labels as L
+
+ImageSource = Union[str, Path, bytes, np.ndarray, Image.Image]
+"""What the loaders accept: a path, encoded bytes, an array or a PIL image."""
+
+MIN_SIDE = 64
+"""Smallest accepted side (pixels)."""
+
+MAX_SIDE = 8192
+"""Images with a longer side are downscaled to it."""
+
+MAX_PIXELS = 4096 * 4096
+"""Pixel budget: larger images are downscaled to it (about 16.8 MP; a 12 MP phone photo passes)."""
+
+
+class InputError(ValueError):
+    """A user input (image, label map, option) that cannot be used; the message says why."""
+
+
+@dataclass
+class LoadedImage:
+    """An image as loaded by :func:`read_image`.
+
+    Attributes:
+        rgb: ``HxWx3 uint8``; transparent pixels composited on white.
+        alpha: ``HxW uint8`` alpha channel, or None when the image has none.
+        original_size: ``(H, W)`` before any automatic downscaling.
+        scale: the downscaling factor applied (1.0 when none).
+    """
+
+    rgb: np.ndarray
+    alpha: np.ndarray | None
+    original_size: tuple[int, int]
+    scale: float = 1.0
+
+
+def read_image(
+    src: ImageSource, name: str = "image", *, max_side: int = MAX_SIDE, max_pixels: int = MAX_PIXELS
+) -> LoadedImage:
+    """Load ``src`` as RGB (plus alpha when it has one), validated and size-limited.
+
+    ``name`` prefixes error messages ("source", "target", "background").
+    """
+    if isinstance(src, np.ndarray):
+        rgb, alpha = _from_array(src, name)
+        original = rgb.shape[:2]
+    else:
+        pil = _open_pil(src, name)
+        original = _oriented_size(pil)
+        rgb, alpha = _from_pil(pil, name, max_side, max_pixels)
+    h, w = original
+    if min(h, w) < MIN_SIDE:
+        raise InputError(f"{name}: image is {w}x{h} px; at least {MIN_SIDE}x{MIN_SIDE} is needed")
+    loaded = _limit_size(rgb, alpha, max_side, max_pixels)
+    loaded.original_size, loaded.scale = (h, w), loaded.rgb.shape[1] / w
+    if min(loaded.rgb.shape[:2]) < MIN_SIDE:
+        raise InputError(f"{name}: image is {w}x{h} px; its aspect ratio is too extreme to fit the size limits")
+    return loaded
+
+
+def load_image(src: ImageSource, name: str = "image", **limits: int) -> np.ndarray:
+    """``HxWx3 uint8`` RGB of ``src`` (see :func:`read_image`; alpha composited on white)."""
+    return read_image(src, name, **limits).rgb
+
+
+def load_image_rgba(src: ImageSource, name: str = "image", **limits: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(rgb, alpha)`` of ``src``: the alpha channel kept separately (None when absent)."""
+    loaded = read_image(src, name, **limits)
+    return loaded.rgb, loaded.alpha
+
+
+def load_labels(src: ImageSource, name: str = "labels", size: tuple[int, int] | None = None) -> np.ndarray:
+    """A user-given 5-class label map as ``HxW uint8`` with values ``0..4``.
+
+    Accepts a single-channel image or array, a palette PNG (its indices are used), an RGB
+    image whose channels are equal, or an RGB picture drawn with :data:`changer.labels.PALETTE`
+    (as :func:`changer.labels.colorize` makes). ``size``: the ``(H, W)`` of the image the
+    labels belong to; a map of the same aspect ratio but another resolution (e.g. after
+    automatic downscaling of the photo) is resized with nearest neighbours, any other
+    mismatch is an error.
+    """
+    arr = _labels_array(src, name)
+    if arr.ndim == 3:
+        arr = _labels_from_rgb(arr, name)
+    if arr.ndim != 2 or arr.size == 0:
+        raise InputError(f"{name}: a label map must be a single-channel image, got shape {arr.shape}")
+    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr) & (arr == np.round(arr))):
+        raise InputError(f"{name}: label values must be whole numbers 0..4")
+    bad = (arr < 0) | (arr >= L.NUM_CLASSES)
+    if bad.any():
+        found = sorted({int(v) for v in np.unique(arr[bad])[:5]})
+        raise InputError(
+            f"{name}: label values must be 0..4 ({', '.join(L.CLASS_NAMES)}); found {found}"
+        )
+    arr = arr.astype(np.uint8)
+    return arr if size is None else _fit_labels(arr, size, name)
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _open_pil(src: str | Path | bytes | Image.Image, name: str) -> Image.Image:
+    """Open a path, bytes or PIL image, turning every failure into :class:`InputError`."""
+    if isinstance(src, Image.Image):
+        return src
+    if isinstance(src, (bytes, bytearray)):
+        if not src:
+            raise InputError(f"{name}: the data is empty")
+        fp: io.BytesIO | Path = io.BytesIO(bytes(src))
+        label = "the data"
+    elif isinstance(src, (str, Path)):
+        fp = Path(src)
+        label = f"'{fp}'"
+        if not fp.is_file():
+            raise InputError(f"{name}: file not found: {fp}")
+        if fp.stat().st_size == 0:
+            raise InputError(f"{name}: {label} is an empty file")
+    else:
+        raise InputError(f"{name}: expected a file path, bytes, a numpy array or a PIL image, got {type(src).__name__}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(fp)
+    except Image.DecompressionBombError as err:
+        raise InputError(f"{name}: image is too large to open safely ({err})") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise InputError(f"{name}: {label} is not a readable image ({_reason(err)})") from None
+    return img
+
+
+def _oriented_size(img: Image.Image) -> tuple[int, int]:
+    """``(H, W)`` of a PIL image once its EXIF orientation is applied (before any decoding)."""
+    w, h = img.size
+    try:
+        orientation = img.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - broken EXIF: exif_transpose will ignore it as well
+        orientation = 1
+    return (w, h) if orientation in (5, 6, 7, 8) else (h, w)
+
+
+def _reason(err: Exception) -> str:
+    """A short reason from a decoder exception."""
+    text = str(err).strip() or type(err).__name__
+    return text if len(text) < 160 else text[:157] + "..."
+
+
+def _from_pil(img: Image.Image, name: str, max_side: int, max_pixels: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Decode a PIL image: draft-decode big JPEGs, apply EXIF orientation, convert the mode."""
+    try:
+        _draft(img, max_side, max_pixels)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # odd EXIF, bomb warnings already handled
+            img.load()
+            img = ImageOps.exif_transpose(img) or img
+        return _convert_mode(img)
+    except Image.DecompressionBombError as err:
+        raise InputError(f"{name}: image is too large to open safely ({err})") from None
+    except (OSError, SyntaxError, ValueError, MemoryError) as err:
+        raise InputError(f"{name}: the image cannot be decoded ({_reason(err)})") from None
+
+
+def _draft(img: Image.Image, max_side: int, max_pixels: int) -> None:
+    """Let the JPEG decoder skip detail we would throw away (DCT scaling, exact size kept >= limit)."""
+    w, h = img.size
+    factor = _fit_factor(h, w, max_side, max_pixels)
+    if factor < 1.0 and img.format == "JPEG":
+        img.draft(img.mode, (int(w * factor) + 1, int(h * factor) + 1))
+
+
+def _convert_mode(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """Any PIL mode -> ``(HxWx3 uint8 RGB on white, alpha or None)``."""
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        gray = _to_uint8(np.asarray(img), sixteen_bit=mode.startswith("I"))
+        return np.repeat(gray[..., None], 3, axis=2), None
+    has_alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in img.info
+    if not has_alpha:
+        return np.asarray(img.convert("RGB"), dtype=np.uint8).copy(), None
+    rgba = np.asarray(img.convert("RGBA"), dtype=np.uint8)
+    alpha = rgba[..., 3].copy()
+    return _on_white(rgba[..., :3], alpha), alpha
+
+
+def _on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Composite RGB with an 8-bit alpha onto white."""
+    a = alpha.astype(np.float32)[..., None] / 255.0
+    return np.clip(np.rint(rgb.astype(np.float32) * a + 255.0 * (1.0 - a)), 0, 255).astype(np.uint8)
+
+
+def _to_uint8(arr: np.ndarray, sixteen_bit: bool = False) -> np.ndarray:
+    """Integer or float samples -> uint8 (16-bit scaled by 1/257, floats in [0, 1] by 255)."""
+    if arr.dtype == np.uint8:
+        return arr
+    if arr.dtype == bool:
+        return arr.astype(np.uint8) * 255
+    if np.issubdtype(arr.dtype, np.floating):
+        arr = np.nan_to_num(arr.astype(np.float32))
+        scale = 255.0 if arr.size and float(arr.max()) <= 1.0 else 1.0
+        return np.clip(np.rint(arr * scale), 0, 255).astype(np.uint8)
+    if sixteen_bit or arr.dtype == np.uint16 or (arr.size and int(arr.max()) > 255):
+        return np.clip(np.rint(arr.astype(np.float64) / 257.0), 0, 255).astype(np.uint8)
+    return np.clip(arr, 0, 255).astype(np.uint8)
+
+
+def _from_array(arr: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """An array (gray, gray+1, RGB, RGBA; uint8/uint16/float/bool) -> ``(rgb, alpha)``."""
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.ndim == 2:
+        gray = _to_uint8(arr)
+        return np.repeat(gray[..., None], 3, axis=2), None
+    if arr.ndim != 3 or arr.shape[2] not in (3, 4):
+        raise InputError(f"{name}: expected an HxW, HxWx3 or HxWx4 array, got shape {arr.shape}")
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise InputError(f"{name}: unsupported array type {arr.dtype}")
+    data = _to_uint8(arr)
+    if arr.shape[2] == 3:
+        return np.ascontiguousarray(data), None
+    alpha = data[..., 3].copy()
+    return _on_white(data[..., :3], alpha), alpha
+
+
+# --------------------------------------------------------------------------- size
+
+
+def _fit_factor(h: int, w: int, max_side: int, max_pixels: int) -> float:
+    """The factor (<= 1) that brings ``h x w`` within both limits."""
+    return min(1.0, max_side / max(h, w), (max_pixels / float(h * w)) ** 0.5)
+
+
+def _limit_size(rgb: np.ndarray, alpha: np.ndarray | None, max_side: int, max_pixels: int) -> LoadedImage:
+    """Downscale (area interpolation) when the image is over :data:`MAX_SIDE` or the pixel budget."""
+    h, w = rgb.shape[:2]
+    factor = _fit_factor(h, w, max_side, max_pixels)
+    if factor >= 1.0:
+        return LoadedImage(rgb=rgb, alpha=alpha, original_size=(h, w))
+    size = (max(1, int(w * factor)), max(1, int(h * factor)))
+    rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    if alpha is not None:
+        alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+    return LoadedImage(rgb=np.ascontiguousarray(rgb), alpha=alpha, original_size=(h, w), scale=size[0] / w)
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _labels_array(src: ImageSource, name: str) -> np.ndarray:
+    """Raw label values: arrays as given, images decoded without colour conversion."""
+    if isinstance(src, np.ndarray):
+        if not (np.issubdtype(src.dtype, np.number) or src.dtype == bool):
+            raise InputError(f"{name}: unsupported array type {src.dtype}")
+        return src.astype(np.int64) if src.dtype == bool else src
+    img = _open_pil(src, name)
+    try:
+        img.load()
+        if img.mode in ("P", "L", "I", "I;16", "I;16B", "I;16L", "F", "1"):
+            return np.asarray(img)
+        return np.asarray(img.convert("RGB"))
+    except (OSError, SyntaxError, ValueError) as err:
+        raise InputError(f"{name}: the label map cannot be decoded ({_reason(err)})") from None
+
+
+def _labels_from_rgb(arr: np.ndarray, name: str) -> np.ndarray:
+    """An RGB(A) label picture -> class indices (equal channels, or the label palette)."""
+    if arr.shape[2] == 4:
+        arr = arr[..., :3]
+    if arr.shape[2] == 1:
+        return arr[..., 0]
+    if arr.shape[2] != 3:
+        raise InputError(f"{name}: a label map must have 1 or 3 channels, got {arr.shape[2]}")
+    if np.array_equal(arr[..., 0], arr[..., 1]) and np.array_equal(arr[..., 1], arr[..., 2]):
+        return arr[..., 0]
+    flat = arr.reshape(-1, 3).astype(np.int32)
+    palette = L.PALETTE.astype(np.int32)
+    match = (flat[:, None, :] == palette[None]).all(axis=2)
+    if not match.any(axis=1).all():
+        raise InputError(
+            f"{name}: a colour label map must use the label palette of changer.labels "
+            "(or save the map as a single-channel PNG with values 0..4)"
+        )
+    return match.argmax(axis=1).reshape(arr.shape[:2]).astype(np.uint8)
+
+
+def _fit_labels(labels: np.ndarray, size: tuple[int, int], name: str) -> np.ndarray:
+    """Resize ``labels`` (nearest) to ``size`` when only the resolution differs."""
+    h, w = labels.shape
+    th, tw = size
+    if (h, w) == (th, tw):
+        return labels
+    if abs(h / w - th / tw) > 0.01 * (th / tw) + 1.0 / min(h, w):
+        raise InputError(f"{name}: label map is {w}x{h} px but its image is {tw}x{th} px")
+    return cv2.resize(labels, (tw, th), interpolation=cv2.INTER_NEAREST)

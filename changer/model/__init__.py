@@ -1,0 +1,8 @@
+"""The CHANGER network, its learned baseline and discriminator (one network per file)."""
+
+from changer.model.changer import CHANGER
+from changer.model.config import VARIANTS, ChangerConfig
+from changer.model.discriminator import MultiScaleDiscriminator
+from changer.model.fpat import type_attention_mask
+
+__all__ = ["CHANGER", "VARIANTS", "ChangerConfig", "MultiScaleDiscriminator", "type_attention_mask"]

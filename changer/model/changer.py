@@ -1,0 +1,197 @@
+"""``CHANGER``: the hub-loadable model (``config.json`` + ``model.safetensors`` + model card).
+
+It wraps either generator (``arch="changer"`` or the ``"h2sb"`` baseline) and does what
+both share: input checks, the default key colour, and the output composition
+``y = pred * m + x_rgb * (1 - m)`` with ``m = fill | head``. The network produces the
+fill and re-renders the head (``X`` carries a gray head there); every other pixel of
+``X`` passes through exactly.
+
+Loading reads safetensors only (never a pickle) and is strict: a folder whose weights
+do not match its ``config.json`` fails loudly instead of running half-initialised.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
+from safetensors.torch import load_model
+from torch import nn
+
+from changer.model.config import ChangerConfig
+from changer.model.generator import IN_CHANNELS, ChangerGenerator
+from changer.model.h2sb import Head2SceneBlender
+
+MODEL_CARD = """
+---
+{{ card_data }}
+---
+
+# CHANGER head blender ({{ arch }}, variant `{{ variant }}`)
+
+Head blending with chroma keying, an open implementation of *CHANGER: Towards
+High-fidelity Head Blending with Chroma Keying for Industrial Applications* (WACV 2025,
+[paper]({{ paper_url }})).
+
+- Architecture: `{{ arch }}`, variant `{{ variant }}`, {{ n_params }} parameters.
+- Input: `x` (composed target with gray head, fill mask, head mask), `c` (colour
+  reference), `b` (body reference), `key` (key colour); all images in `[-1, 1]`, sides
+  multiples of {{ stride }}.
+- Output: the whole foreground on the key colour; key it out and composite onto any
+  background.
+
+```python
+from changer.model import CHANGER
+model = CHANGER.from_pretrained("path/or/repo-id")
+out = model(x, c, b)["y"]
+```
+
+Weights are stored as safetensors only.
+"""
+
+
+class CHANGER(
+    nn.Module,
+    PyTorchModelHubMixin,
+    library_name="changer",
+    paper_url="https://arxiv.org/abs/2411.00652",
+    tags=["head-blending", "chroma-key", "image-to-image", "face"],
+    pipeline_tag="image-to-image",
+    license="apache-2.0",
+    model_card_template=MODEL_CARD,
+):
+    """Head blender; see :class:`ChangerConfig` for the architectures and ablations."""
+
+    def __init__(self, config: ChangerConfig | dict | None = None, **kwargs: Any) -> None:
+        """``config`` as a dataclass or dict; ``kwargs`` override single fields.
+
+        ``from_pretrained`` passes the saved ``config.json`` both as ``config`` and as
+        keyword arguments, which this merge accepts.
+        """
+        super().__init__()
+        if isinstance(config, ChangerConfig):
+            config = config.to_dict()
+        names = {f.name for f in fields(ChangerConfig)}
+        unknown = sorted(set(kwargs) - names)
+        if unknown:
+            raise TypeError(f"CHANGER got unknown config fields {unknown}")
+        self.config = ChangerConfig.from_dict({**(config or {}), **kwargs})
+        # What save_pretrained writes as config.json: always the full, validated config.
+        self._hub_mixin_config = self.config
+        net = ChangerGenerator if self.config.arch == "changer" else Head2SceneBlender
+        self.net = net(self.config)
+        self.register_buffer(
+            "default_key",
+            torch.tensor(self.config.key_color, dtype=torch.float32) / 127.5 - 1.0,
+            persistent=False,
+        )
+
+    @property
+    def stride(self) -> int:
+        """Input sides must be multiples of this (8 for the default 4-level widths)."""
+        return self.config.stride
+
+    def num_parameters(self) -> int:
+        """Number of trainable parameters."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+    def _check(self, x: torch.Tensor, c: torch.Tensor, b: torch.Tensor) -> None:
+        s = self.stride
+        if x.ndim != 4 or x.shape[1] != IN_CHANNELS:
+            raise ValueError(f"x must be (B, {IN_CHANNELS}, H, W), got {tuple(x.shape)}")
+        for name, t in (("c", c), ("b", b)):
+            if t.ndim != 4 or t.shape[1] != 3 or t.shape[0] != x.shape[0]:
+                raise ValueError(f"{name} must be (B, 3, H, W) with B={x.shape[0]}, got {tuple(t.shape)}")
+        if b.shape[-2:] != x.shape[-2:]:
+            raise ValueError(f"b must have the size of x ({tuple(x.shape[-2:])}), got {tuple(b.shape[-2:])}")
+        for name, t in (("x", x), ("c", c)):
+            h, w = t.shape[-2:]
+            if h % s or w % s:
+                raise ValueError(
+                    f"{name}: height and width must be multiples of {s}, got {h}x{w}; pad or resize"
+                )
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        c: torch.Tensor,
+        b: torch.Tensor,
+        key: torch.Tensor | None = None,
+        *,
+        b_mask: torch.Tensor | None = None,
+        fg_types: torch.Tensor | None = None,
+    ) -> dict[str, torch.Tensor | None]:
+        """Blend.
+
+        Args:
+            x: ``(B, 5, H, W)``: composed RGB (gray head; colour head for ``no_colorizer``)
+                in ``[-1, 1]``, fill mask (hole minus head), head mask.
+            c: ``(B, 3, H', W')`` colour reference in ``[-1, 1]`` (ignored by ``no_colorizer``).
+            b: ``(B, 3, H, W)`` body reference in ``[-1, 1]`` (ignored by ``h2sb``).
+            key: ``(3,)`` or ``(B, 3)`` key colour in ``[-1, 1]``; default ``config.key_color``.
+            b_mask: optional ``(B, 1, H, W)`` body mask of ``b``; default: its non-black pixels.
+            fg_types: optional ``(B, H/s, W/s)`` ground-truth types on the token grid used by
+                FPAT instead of the predicted ones (teacher forcing during training).
+
+        Returns:
+            ``y``: ``(B, 3, H, W)`` in ``[-1, 1]``, the whole foreground on the key colour;
+            ``pred``: the network's RGB before composition; ``mask``: ``(B, 1, H, W)`` the
+            region taken from ``pred``; ``head_rgb``: ``(B, 3, H, W)`` colorizer auxiliary
+            output or ``None``; ``fg_logits``: ``(B, 3, H/s, W/s)`` or ``None``;
+            ``fg_types``: ``(B, H/s, W/s)`` types FPAT used, or ``None``.
+        """
+        self._check(x, c, b)
+        if x.device.type == "cpu":  # oneDNN convs are several times faster in NHWC
+            x, c, b = (t.contiguous(memory_format=torch.channels_last) for t in (x, c, b))
+        k = self.default_key if key is None else key.to(x)
+        k = k.expand(x.shape[0], 3) if k.ndim == 1 else k
+        out = self.net(x, c, b, k, b_mask=b_mask, fg_types=fg_types)
+        m = (x[:, 3:4] + x[:, 4:5]).clamp(0.0, 1.0)
+        pred = out["pred"]
+        y = (pred * m + x[:, :3] * (1.0 - m)).contiguous()
+        return {"y": y, "pred": pred, "mask": m, "head_rgb": out["head_rgb"],
+                "fg_logits": out["fg_logits"], "fg_types": out["fg_types"]}
+
+    def generate_model_card(self, *args: Any, **kwargs: Any):  # noqa: ANN201 (ModelCard)
+        """Model card filled with this model's architecture, variant and size."""
+        kwargs.setdefault("arch", self.config.arch)
+        kwargs.setdefault("variant", self.config.variant)
+        kwargs.setdefault("n_params", f"{self.num_parameters() / 1e6:.2f}M")
+        kwargs.setdefault("stride", self.stride)
+        return super().generate_model_card(*args, **kwargs)
+
+    @classmethod
+    def _from_pretrained(
+        cls,
+        *,
+        model_id: str,
+        revision: str | None,
+        cache_dir: str | Path | None,
+        force_download: bool,
+        local_files_only: bool,
+        token: str | bool | None,
+        map_location: str = "cpu",
+        strict: bool = True,
+        **model_kwargs: Any,
+    ) -> CHANGER:
+        """Safetensors only (a local folder or a Hub repo id); strict by default."""
+        model = cls(**model_kwargs)
+        if os.path.isdir(model_id):
+            weights = os.path.join(model_id, constants.SAFETENSORS_SINGLE_FILE)
+            if not os.path.isfile(weights):
+                raise FileNotFoundError(f"{weights} not found (only safetensors weights are loaded)")
+        else:
+            weights = hf_hub_download(
+                repo_id=model_id, filename=constants.SAFETENSORS_SINGLE_FILE, revision=revision,
+                cache_dir=cache_dir, force_download=force_download, token=token,
+                local_files_only=local_files_only,
+            )
+        missing, unexpected = load_model(model, weights, strict=strict, device=map_location)
+        if missing or unexpected:  # only reachable with strict=False
+            warnings.warn(f"{model_id}: missing keys {missing}, unexpected keys {unexpected}", stacklevel=2)
+        return model.to(map_location).eval()

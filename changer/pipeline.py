@@ -1,0 +1,600 @@
+"""Blend real photos: a source head onto a target, end to end (DESIGN.md §1, Inference).
+
+:class:`HeadBlendingPipeline` does, for one ``(source, target)`` pair:
+
+a. load and validate both photos (:mod:`changer.imageio`) and their 5-class labels (given
+   by the user, or from the head parser hook ``changer.parsing.get_parser()`` once it
+   exists);
+b. the target's person layer: when the target stands on a green/blue key
+   (:func:`changer.chroma.detect_key_color`) its alpha comes from keying (spill removed),
+   else from the labels (``foreground = labels != 0``);
+c. a square *working window* around the target's head (the target head, its neck and the
+   aligned source head must fit, with margin; at least ``context`` times the head size),
+   clamped to the image and edge-padded where it sticks out, resized to the blender's
+   resolution;
+d. the source head aligned into that window (:mod:`changer.align`, one resampling);
+e. the :class:`~changer.inputs.BlendInputs` built exactly like the training samples of
+   :mod:`changer.data.sample` (target on the key colour, hole = dilated target head ∪ neck ∪
+   source head with the mean training hole margin, gray source head pasted, colour
+   reference ``C``, visible body ``B``);
+f. the blender's output: the foreground on the key colour;
+g. keyed with :mod:`changer.chroma` (alpha matte + spill suppression);
+h. composited onto the chosen background: the target's own (where the old person was,
+   Telea-inpainted, since what was behind the old head is unknown), the key colour, or a
+   user image (cover-resized);
+i. pasted back into the full-resolution target inside the feathered hole only: target
+   pixels away from the head/neck region are exactly unchanged (for the ``"original"``
+   background).
+
+Bad inputs raise :class:`~changer.imageio.InputError` with a message meant for people.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+
+from changer import chroma
+from changer import labels as L
+from changer.align import similarity_matrix, warp_head
+from changer.blenders import Blender, load_blender
+from changer.data.augment import dilate, mask_box
+from changer.data.sample import SampleConfig, on_black, on_key, to_gray
+from changer.imageio import ImageSource, InputError, LoadedImage, load_image, load_labels, read_image
+from changer.inputs import DEFAULT_KEY_COLOR, RGB, BlendInputs
+
+NO_PARSER_MESSAGE = "no head parser available yet: pass source_labels and target_labels (5-class label maps)"
+
+HOLE_MARGIN = float(np.mean(SampleConfig().hole_margin))
+"""Dilation of the removed region, as a fraction of the window side (training's mean)."""
+
+HEAD_CENTRE_Y = 0.42
+"""Where the target head's centre sits in the window (fraction of the side from the top),
+as in the talking-heads training frames."""
+
+Window = tuple[int, int, int]
+"""``(x0, y0, side)`` of the square working window in target pixels (may reach outside)."""
+
+
+@dataclass
+class BlendOptions:
+    """How to blend.
+
+    Attributes:
+        key_color: RGB key colour of the working foreground; None = the blender's own (a
+            model is trained for one key), else the target's detected key, else green.
+        color_reference: ``"target"`` (default): the new head takes the target's skin
+            tone (``C`` = the target's own head); ``"source"``: keep the source's colours
+            (``C`` = the source head).
+        align_scale: multiplier on the automatic head scale.
+        align_offset: ``(dx, dy)`` shift of the head in fractions of the target head size.
+        align_rotate: also rotate the head by the difference of the heads' axes.
+        output_background: ``"original"`` (the target's own background), ``"key"`` (the key
+            colour) or ``"image"`` (the ``background`` argument); None = ``"image"`` when a
+            background is given, else ``"original"``.
+        resolution: working resolution (None = the blender's).
+        context: minimum window side as a multiple of the target head size.
+        feather: width of the paste-back feather, as a fraction of the window side.
+    """
+
+    key_color: RGB | None = None
+    color_reference: Literal["target", "source"] = "target"
+    align_scale: float = 1.0
+    align_offset: tuple[float, float] = (0.0, 0.0)
+    align_rotate: bool = False
+    output_background: Literal["original", "key", "image"] | None = None
+    resolution: int | None = None
+    context: float = 1.5
+    feather: float = 0.02
+
+
+@dataclass
+class BlendResult:
+    """What one blend produced.
+
+    Attributes:
+        image: ``HxWx3 uint8`` final picture, the target's (loaded) size.
+        foreground: ``HxWx3 uint8`` the new person on the key colour, full resolution
+            (the layer that was composited onto the background).
+        alpha: ``HxW float32`` matte of that person, full resolution.
+        masks: full-resolution boolean masks: ``source_head`` (aligned), ``target_head``,
+            ``target_neck``, ``hole`` (the regenerated region), ``blend_region`` (where the
+            result may differ from the target: the hole plus its feather).
+        inputs: the :class:`BlendInputs` the blender got (working window).
+        method: the blender's name.
+        notes: remarks for the user (fallbacks, downscaling, keying).
+        raw: the blender's output in the working window (foreground on the key colour).
+        window: ``(x0, y0, side)`` of the working window in target pixels.
+        key_color: the key colour used.
+        paste_weight: ``HxW float32`` weight of the paste-back (1 on the hole, feathered
+            to 0, and ramped to 0 at window borders that lie inside the image); with the ``"original"`` background, pixels where it is 0 are the
+            target's exactly.
+    """
+
+    image: np.ndarray
+    foreground: np.ndarray
+    alpha: np.ndarray
+    masks: dict[str, np.ndarray]
+    inputs: BlendInputs
+    method: str
+    notes: list[str] = field(default_factory=list)
+    raw: np.ndarray | None = None
+    window: Window = (0, 0, 0)
+    key_color: RGB = DEFAULT_KEY_COLOR
+    paste_weight: np.ndarray | None = None
+
+
+@dataclass
+class _Layer:
+    """The target's person layer at full resolution."""
+
+    fg: np.ndarray
+    alpha: np.ndarray
+    keyed: chroma.KeyDetection | None
+
+
+Parser = Callable[[np.ndarray], np.ndarray]
+
+
+class HeadBlendingPipeline:
+    """Source head + target photo -> blended photo (see the module docstring)."""
+
+    def __init__(self, blender: Blender, parser: Parser | None = None) -> None:
+        self.blender = blender
+        self.parser = parser
+
+    @classmethod
+    def from_pretrained(
+        cls, model_id: str | None = None, parser: Parser | None = None, **kwargs: Any
+    ) -> HeadBlendingPipeline:
+        """A pipeline around :func:`changer.blenders.load_blender` ``(model_id)``."""
+        return cls(load_blender(model_id, **kwargs), parser=parser)
+
+    @property
+    def note(self) -> str:
+        """The blender's note for the UI (e.g. the Poisson fallback), or ``""``."""
+        return str(getattr(self.blender, "note", "") or "")
+
+    @property
+    def notes(self) -> list[str]:
+        """:attr:`note` as a list (empty when there is none), as in :attr:`BlendResult.notes`."""
+        return [self.note] if self.note else []
+
+    @property
+    def method(self) -> str:
+        """The blender's name (``"changer"``, a model folder's name, or a baseline)."""
+        return self.blender.name
+
+    def __call__(
+        self,
+        source: ImageSource,
+        target: ImageSource,
+        background: ImageSource | None = None,
+        *,
+        source_labels: ImageSource | None = None,
+        target_labels: ImageSource | None = None,
+        options: BlendOptions | None = None,
+    ) -> BlendResult:
+        opts = _check_options(options or BlendOptions(), background)
+        notes = self.notes
+        src, tgt = read_image(source, "source"), read_image(target, "target")
+        notes += _size_notes(src, "source") + _size_notes(tgt, "target")
+        bg = load_image(background, "background") if opts.output_background == "image" else None
+        src_lab = self._labels(src.rgb, source_labels, "source")
+        tgt_lab = self._labels(tgt.rgb, target_labels, "target")
+        return self._blend(src.rgb, src_lab, tgt.rgb, tgt_lab, bg, opts, notes)
+
+    # ----------------------------------------------------------------------- steps
+
+    def _labels(self, img: np.ndarray, given: ImageSource | None, name: str) -> np.ndarray:
+        """User labels (validated, fitted to the image) or the parser's."""
+        if given is not None:
+            return load_labels(given, f"{name} labels", size=img.shape[:2])
+        parser = self.parser or find_parser()
+        if parser is None:
+            raise InputError(NO_PARSER_MESSAGE)
+        return load_labels(parser(img), f"{name} labels (parsed)", size=img.shape[:2])
+
+    def _blend(
+        self, src: np.ndarray, src_lab: np.ndarray, tgt: np.ndarray, tgt_lab: np.ndarray,
+        bg: np.ndarray | None, opts: BlendOptions, notes: list[str],
+    ) -> BlendResult:
+        if not L.head_mask(tgt_lab).any():
+            raise InputError("target: no head (face or hair) found in the labels")
+        layer = _person_layer(tgt, tgt_lab)
+        key = _choose_key(opts.key_color, getattr(self.blender, "key_color", None), layer.keyed)
+        if layer.keyed is not None:
+            notes.append(f"target is on a {layer.keyed.name} key: its foreground comes from chroma keying")
+        res = _resolution(opts.resolution or self.blender.resolution)
+        matrix = similarity_matrix(src_lab, tgt_lab, opts.align_scale, opts.align_offset, opts.align_rotate)
+        window = working_window(tgt_lab, src_lab, matrix, opts.context)
+        if window[2] > 1.5 * res:
+            notes.append(
+                f"the head region ({window[2]} px) is blended at {res} px and scaled up: "
+                "the new head is softer than the photo"
+            )
+        to_win = window_matrix(window, res)
+        aligned = warp_head(src, L.head_mask(src_lab), _compose(to_win, matrix), (res, res))
+        if not aligned.mask.any():
+            raise InputError("the aligned source head falls outside the picture: reduce align_offset/align_scale")
+        crop = _crop_layers(tgt, tgt_lab, layer, window, res, key)
+        chroma_setting = bool(getattr(self.blender, "chroma", True))
+        inputs = build_inputs(crop, aligned.rgb, aligned.mask, key, opts.color_reference, chroma_setting)
+        raw = np.asarray(self.blender(inputs))
+        if raw.shape != (res, res, 3) or raw.dtype != np.uint8:
+            raise RuntimeError(
+                f"blender {self.blender.name!r} returned {raw.shape} {raw.dtype}, expected {(res, res, 3)} uint8"
+            )
+        if not chroma_setting and opts.output_background != "original":
+            notes.append("this model works on real backgrounds (no chroma key): the original background is kept")
+            opts = BlendOptions(**{**opts.__dict__, "output_background": "original"})
+        return _assemble(tgt, tgt_lab, layer, raw, inputs, window, key, bg, opts, chroma_setting,
+                         self.blender.name, notes)
+
+
+# --------------------------------------------------------------------------- helpers: options
+
+
+def find_parser() -> Parser | None:
+    """The head parser hook ``changer.parsing.get_parser()``, or None while there is none."""
+    if importlib.util.find_spec("changer.parsing") is None:
+        return None
+    try:
+        module = importlib.import_module("changer.parsing")
+    except ImportError as err:
+        raise InputError(f"the head parser cannot be loaded ({err}): pass source_labels and target_labels") from None
+    getter = getattr(module, "get_parser", None)
+    return getter() if callable(getter) else None
+
+
+def _check_options(opts: BlendOptions, background: Any) -> BlendOptions:
+    """Validate options; resolve ``output_background=None``."""
+    if opts.color_reference not in ("target", "source"):
+        raise InputError(f"color_reference must be 'target' or 'source', got {opts.color_reference!r}")
+    out = opts.output_background or ("image" if background is not None else "original")
+    if out not in ("original", "key", "image"):
+        raise InputError(f"output_background must be 'original', 'key' or 'image', got {out!r}")
+    if out == "image" and background is None:
+        raise InputError("output_background='image' needs a background image")
+    if opts.key_color is not None:
+        values = np.asarray(opts.key_color)
+        if values.shape != (3,) or not np.all((values >= 0) & (values <= 255)):
+            raise InputError(f"key_color must be three values in 0..255, got {opts.key_color!r}")
+    if not opts.context > 0 or not 0 <= opts.feather < 0.5:
+        raise InputError("context must be positive and feather in [0, 0.5)")
+    return BlendOptions(**{**opts.__dict__, "output_background": out})
+
+
+def _resolution(res: int) -> int:
+    """Working resolution: a multiple of 8 in 64..2048."""
+    if not 64 <= int(res) <= 2048:
+        raise InputError(f"resolution must be between 64 and 2048, got {res}")
+    return int(round(int(res) / 8) * 8)
+
+
+def _size_notes(img: LoadedImage, name: str) -> list[str]:
+    """A note when an image was downscaled on loading."""
+    if img.scale >= 1.0:
+        return []
+    h, w = img.original_size
+    return [f"{name} was downscaled from {w}x{h} to {img.rgb.shape[1]}x{img.rgb.shape[0]} px"]
+
+
+def _choose_key(user: RGB | None, blender: RGB | None, keyed: chroma.KeyDetection | None) -> RGB:
+    """User's key, else the blender's, else the target's own, else chroma green."""
+    for key in (user, blender, keyed.color if keyed else None):
+        if key is not None:
+            return tuple(int(v) for v in key)  # type: ignore[return-value]
+    return DEFAULT_KEY_COLOR
+
+
+# --------------------------------------------------------------------------- helpers: layers
+
+
+def unmix(img: np.ndarray, alpha: np.ndarray, key: RGB) -> np.ndarray:
+    """The foreground colour ``F`` of pixels ``I = a * F + (1 - a) * K``, spill removed.
+
+    Compositing the observed colour ``I`` itself (``I * a + B * (1 - a)``) would darken soft
+    edges twice (dark halos around hair); solving for ``F`` first keeps edges true.
+    Pixels with almost no alpha keep their colour (it is never seen).
+    """
+    a = alpha.astype(np.float32)[..., None]
+    solid = a > 0.05
+    f = (img.astype(np.float32) - (1.0 - a) * np.asarray(key, np.float32)) / np.maximum(a, 0.05)
+    f = np.where(solid, f, img.astype(np.float32))
+    f = np.clip(np.rint(f), 0, 255).astype(np.uint8)
+    return chroma.suppress_spill(f, key, alpha)
+
+
+def _person_layer(img: np.ndarray, labels: np.ndarray) -> _Layer:
+    """The target's person (colour, alpha): by keying on a key screen, else from the labels."""
+    keyed = chroma.detect_key_color(img)
+    if keyed is not None:
+        alpha = chroma.alpha_matte(img, keyed.color)
+        return _Layer(fg=unmix(img, alpha, keyed.color), alpha=alpha, keyed=keyed)
+    alpha = L.foreground_mask(labels).astype(np.float32)
+    return _Layer(fg=img, alpha=alpha, keyed=None)
+
+
+# --------------------------------------------------------------------------- helpers: window
+
+
+def working_window(tgt_lab: np.ndarray, src_lab: np.ndarray, matrix: np.ndarray, context: float) -> Window:
+    """The square window ``(x0, y0, side)`` that holds target head, neck and aligned source head.
+
+    Side: at least ``context`` times the target head size and large enough that everything
+    to regenerate fits with the hole margin and feather to spare. The target head's centre
+    sits at :data:`HEAD_CENTRE_Y`; the window is shifted inside the image where it fits.
+    """
+    h, w = tgt_lab.shape
+    head = mask_box(L.head_mask(tgt_lab))
+    assert head is not None
+    hx0, hy0, hx1, hy1 = head
+    size = max(hx1 - hx0, hy1 - hy0)
+    boxes = [head, _warped_box(mask_box(L.head_mask(src_lab)), matrix)]
+    neck = mask_box(tgt_lab == L.NECK)
+    if neck is not None:  # long necks/necklines: keep only the part near the chin
+        boxes.append((neck[0], neck[1], neck[2], min(neck[3], int(hy1 + 0.75 * size))))
+    ux0, uy0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    ux1, uy1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    spare = 2 * (HOLE_MARGIN + 0.04)
+    side = int(np.ceil(max(context * size, (ux1 - ux0) / (1 - spare), (uy1 - uy0) / (1 - spare))))
+    m = spare / 2 * side
+    x0 = _place((hx0 + hx1) / 2 - side / 2, ux0 - m, ux1 + m, side, w)
+    y0 = _place((hy0 + hy1) / 2 - HEAD_CENTRE_Y * side, uy0 - m, uy1 + m, side, h)
+    return x0, y0, side
+
+
+def _place(start: float, lo: float, hi: float, side: int, limit: int) -> int:
+    """Window start: near ``start``, covering ``[lo, hi]``, inside ``[0, limit]`` where it fits."""
+    start = min(max(start, hi - side), lo)
+    if side <= limit:
+        start = min(max(start, 0), limit - side)
+    return int(round(start))
+
+
+def _warped_box(box: tuple[int, int, int, int] | None, matrix: np.ndarray) -> tuple[int, int, int, int]:
+    """Bounding box of a box's corners under a 2x3 matrix."""
+    assert box is not None
+    x0, y0, x1, y1 = box
+    pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], np.float64) @ np.asarray(matrix).T
+    return (int(np.floor(pts[:, 0].min())), int(np.floor(pts[:, 1].min())),
+            int(np.ceil(pts[:, 0].max())), int(np.ceil(pts[:, 1].max())))
+
+
+def window_matrix(window: Window, res: int) -> np.ndarray:
+    """2x3 map from target pixels to window pixels (``cv2.resize``'s pixel-centre convention)."""
+    x0, y0, side = window
+    k = res / side
+    return np.array([[k, 0, (0.5 - x0) * k - 0.5], [0, k, (0.5 - y0) * k - 0.5]], np.float64)
+
+
+def _compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a ∘ b`` of two 2x3 affine matrices."""
+    return (np.vstack([a, [0, 0, 1]]) @ np.vstack([b, [0, 0, 1]]))[:2]
+
+
+def crop_square(arr: np.ndarray, window: Window) -> np.ndarray:
+    """The window of ``arr`` (``side x side``), edge-replicated where it leaves the image."""
+    x0, y0, side = window
+    h, w = arr.shape[:2]
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x0 + side, w), min(y0 + side, h)
+    part = arr[cy0:cy1, cx0:cx1]
+    pads = (cy0 - y0, y0 + side - cy1, cx0 - x0, x0 + side - cx1)
+    if not any(pads):
+        return part.copy()
+    return cv2.copyMakeBorder(part, *pads, borderType=cv2.BORDER_REPLICATE)
+
+
+def _resize(arr: np.ndarray, size: int, kind: str) -> np.ndarray:
+    """Square resize: ``"image"`` area/cubic, ``"labels"`` nearest, ``"float"`` area/linear."""
+    if arr.shape[0] == size and arr.shape[1] == size:
+        return arr
+    shrink = arr.shape[0] > size
+    interp = {"image": cv2.INTER_AREA if shrink else cv2.INTER_CUBIC, "labels": cv2.INTER_NEAREST,
+              "float": cv2.INTER_AREA if shrink else cv2.INTER_LINEAR}[kind]
+    return cv2.resize(arr, (size, size), interpolation=interp)
+
+
+@dataclass
+class _Crop:
+    """The target in the working window."""
+
+    rgb: np.ndarray
+    labels: np.ndarray
+    person: np.ndarray
+    """The person's colours (spill removed on a key screen)."""
+    on_key: np.ndarray
+    """The target in the chroma-key setting (``T_green``)."""
+
+
+def _crop_layers(tgt: np.ndarray, lab: np.ndarray, layer: _Layer, window: Window, res: int, key: RGB) -> _Crop:
+    """Crop and resize the target, its labels and its person layer to the window."""
+    rgb = _resize(crop_square(tgt, window), res, "image")
+    labels = _resize(crop_square(lab, window), res, "labels")
+    if layer.keyed is None:
+        return _Crop(rgb=rgb, labels=labels, person=rgb, on_key=on_key(rgb, L.foreground_mask(labels), key))
+    person = _resize(crop_square(layer.fg, window), res, "image")
+    alpha = np.clip(_resize(crop_square(layer.alpha, window), res, "float"), 0.0, 1.0)
+    return _Crop(rgb=rgb, labels=labels, person=person, on_key=chroma.composite(person, alpha, key))
+
+
+def build_inputs(
+    crop: _Crop, head_rgb: np.ndarray, head: np.ndarray, key: RGB, color_reference: str, chroma_setting: bool = True
+) -> BlendInputs:
+    """The :class:`BlendInputs` of the window, as :meth:`changer.data.sample.SampleBuilder.build` makes them.
+
+    The removed region is the target's head and neck and the pasted source head, dilated by
+    the training's mean hole margin (no random H² at inference: the real cross-identity
+    hole is what H² imitates).
+    """
+    side = max(head.shape)
+    t_head = L.head_mask(crop.labels)
+    removed = t_head | (crop.labels == L.NECK) | head
+    hole = dilate(removed, round(HOLE_MARGIN * side)) | head
+    holed = (crop.on_key if chroma_setting else crop.rgb).copy()
+    holed[hole] = key
+    body = L.neck_body_mask(crop.labels) & ~hole
+    if color_reference == "source":
+        color_ref, color_mask = on_black(head_rgb, head), head
+    else:
+        color_ref, color_mask = on_black(crop.person, t_head), t_head
+    return BlendInputs(
+        target=holed, hole=hole, head_gray=on_black(to_gray(head_rgb), head), head_mask=head,
+        color_ref=color_ref, color_ref_mask=color_mask, body_ref=on_black(crop.person, body),
+        body_ref_mask=body, key_color=key, head_rgb=on_black(head_rgb, head), chroma=chroma_setting,
+    )
+
+
+# --------------------------------------------------------------------------- helpers: output
+
+
+def _region(window: Window, shape: tuple[int, int]) -> tuple[slice, slice, slice, slice]:
+    """``(rows, cols)`` of the window inside the image, and the matching slices of the window."""
+    x0, y0, side = window
+    h, w = shape
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x0 + side, w), min(y0 + side, h)
+    return slice(cy0, cy1), slice(cx0, cx1), slice(cy0 - y0, cy1 - y0), slice(cx0 - x0, cx1 - x0)
+
+
+def _distance(mask: np.ndarray) -> np.ndarray:
+    """Euclidean distance (pixels) of every pixel to ``mask`` (0 on it); fast at any radius."""
+    if not mask.any():
+        return np.full(mask.shape, np.inf, np.float32)
+    return cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+
+
+def _paste_weight(hole: np.ndarray, window: Window, shape: tuple[int, int], feather: float) -> np.ndarray:
+    """Feathered hole at window size: 1 on the hole, a smooth fall to exactly 0 at ``2 * feather * side``.
+
+    Where the window's own border lies inside the image the weight also ramps down to 0,
+    so nothing outside the window is needed.
+    """
+    f = max(1, round(feather * window[2]))
+    t = np.clip(_distance(hole) / (2 * f), 0.0, 1.0)
+    weight = 1.0 - t * t * (3.0 - 2.0 * t)
+    x0, y0, side = window
+    h, w = shape
+    ramp = np.clip((np.arange(side, dtype=np.float32) + 0.5) / f, 0, 1)
+    rows, cols = np.ones(side, np.float32), np.ones(side, np.float32)
+    if y0 > 0:
+        rows = np.minimum(rows, ramp)
+    if y0 + side < h:
+        rows = np.minimum(rows, ramp[::-1])
+    if x0 > 0:
+        cols = np.minimum(cols, ramp)
+    if x0 + side < w:
+        cols = np.minimum(cols, ramp[::-1])
+    return (weight * rows[:, None] * cols[None, :]).astype(np.float32)
+
+
+def _original_background(tgt: np.ndarray, old_person: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """``tgt`` with the old person inpainted (Telea) inside ``area``; at most 512 px for speed."""
+    fill = old_person & area
+    if not fill.any():
+        return tgt
+    h, w = fill.shape
+    k = min(1.0, 512.0 / max(h, w))
+    size = (max(1, round(w * k)), max(1, round(h * k)))
+    small = cv2.resize(tgt, size, interpolation=cv2.INTER_AREA)
+    small_fill = cv2.resize(fill.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+    small_fill = cv2.dilate(small_fill, np.ones((3, 3), np.uint8))
+    painted = cv2.inpaint(small, small_fill, 5, cv2.INPAINT_TELEA)
+    painted = cv2.resize(painted, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.where(fill[..., None], painted, tgt)
+
+
+def _cover(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``img`` resized to cover ``(H, W)`` and centre-cropped (no distortion)."""
+    h, w = shape
+    k = max(h / img.shape[0], w / img.shape[1])
+    size = (max(w, round(img.shape[1] * k)), max(h, round(img.shape[0] * k)))
+    interp = cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC
+    big = cv2.resize(img, size, interpolation=interp)
+    y, x = (big.shape[0] - h) // 2, (big.shape[1] - w) // 2
+    return big[y : y + h, x : x + w]
+
+
+def _assemble(
+    tgt: np.ndarray, tgt_lab: np.ndarray, layer: _Layer, raw: np.ndarray, inputs: BlendInputs, window: Window,
+    key: RGB, bg: np.ndarray | None, opts: BlendOptions, chroma_setting: bool, method: str, notes: list[str],
+) -> BlendResult:
+    """Steps g–i: key the blender's output, bring it to full resolution and composite."""
+    h, w = tgt.shape[:2]
+    side = window[2]
+    if chroma_setting:
+        alpha_w = chroma.alpha_matte(raw, key)
+        fg_w = unmix(raw, alpha_w, key)
+    else:
+        alpha_w, fg_w = np.ones(raw.shape[:2], np.float32), raw
+    rows, cols, wr, wc = _region(window, (h, w))
+    hole_side = _resize(inputs.hole.astype(np.float32), side, "float") > 0.5
+    weight = _paste_weight(hole_side, window, (h, w), opts.feather)[wr, wc]
+    gen_fg = _resize(fg_w, side, "image")[wr, wc].astype(np.float32)
+    gen_alpha = np.clip(_resize(alpha_w, side, "float")[wr, wc], 0.0, 1.0)
+
+    alpha = layer.alpha.copy()
+    fg = layer.fg.copy()
+    wgt = weight[..., None]
+    alpha[rows, cols] = np.clip(weight * gen_alpha + (1 - weight) * alpha[rows, cols], 0.0, 1.0)
+    fg[rows, cols] = np.clip(np.rint(wgt * gen_fg + (1 - wgt) * fg[rows, cols]), 0, 255).astype(np.uint8)
+
+    if opts.output_background == "original":
+        image = _paste_original(tgt, layer, fg, alpha, weight, rows, cols, side)
+    elif opts.output_background == "key":
+        image = chroma.composite(fg, alpha, key)
+    else:
+        assert bg is not None
+        image = chroma.composite(fg, alpha, _cover(bg, (h, w)))
+    paste = np.zeros((h, w), np.float32)
+    paste[rows, cols] = weight
+    return BlendResult(
+        image=image, foreground=chroma.composite(fg, alpha, key), alpha=alpha,
+        masks=_full_masks(inputs, tgt_lab, window, (h, w), paste, hole_side), inputs=inputs,
+        method=method, notes=notes, raw=raw, window=window, key_color=key, paste_weight=paste,
+    )
+
+
+def _paste_original(
+    tgt: np.ndarray, layer: _Layer, fg: np.ndarray, alpha: np.ndarray, weight: np.ndarray,
+    rows: slice, cols: slice, side: int,
+) -> np.ndarray:
+    """The new person on the target's own background, changed only where ``weight > 0``."""
+    region = tgt[rows, cols]
+    grow = max(2, round(0.01 * side))
+    old_person = _distance(layer.alpha[rows, cols] > 0.02) <= grow
+    bg = _original_background(region, old_person, weight > 0)
+    comp = chroma.composite(fg[rows, cols], alpha[rows, cols], bg).astype(np.float32)
+    wgt = weight[..., None]
+    mixed = np.clip(np.rint(wgt * comp + (1 - wgt) * region.astype(np.float32)), 0, 255).astype(np.uint8)
+    image = tgt.copy()
+    image[rows, cols] = np.where(wgt > 0, mixed, region)
+    return image
+
+
+def _full_masks(
+    inputs: BlendInputs, tgt_lab: np.ndarray, window: Window, shape: tuple[int, int],
+    paste: np.ndarray, hole_side: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Full-resolution boolean masks of the blend (see :class:`BlendResult`)."""
+    rows, cols, wr, wc = _region(window, shape)
+
+    def full(mask_side: np.ndarray) -> np.ndarray:
+        out = np.zeros(shape, bool)
+        out[rows, cols] = mask_side[wr, wc]
+        return out
+
+    source_side = _resize(inputs.head_mask.astype(np.float32), window[2], "float") > 0.5
+    return {
+        "source_head": full(source_side),
+        "target_head": L.head_mask(tgt_lab),
+        "target_neck": tgt_lab == L.NECK,
+        "hole": full(hole_side),
+        "blend_region": paste > 0,
+    }

@@ -1,0 +1,221 @@
+"""Thin adapters between Gradio events and the library (no model or metric code here).
+
+``BlendService`` turns the Blend tab's widgets into a ``HeadBlendingPipeline`` call and its
+result into pictures; ``EvaluateService`` does the same for ``eval.runner``. Library errors
+about bad input become ``gr.Error`` messages shown in the page.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+from changer import labels as L
+
+KEY_COLOURS = {"green": (0, 177, 64), "blue": (0, 71, 187)}
+MODEL_ENV = "CHANGER_MODEL"
+
+
+def default_model_id() -> str | None:
+    """The model the app starts with: ``$CHANGER_MODEL`` or the bundled default (None)."""
+    return os.environ.get(MODEL_ENV) or None
+
+
+def _save_png(img: np.ndarray, stem: str) -> str:
+    path = Path(tempfile.mkdtemp(prefix="changer-")) / f"{stem}.png"
+    Image.fromarray(img).save(path)
+    return str(path)
+
+
+def mask_gallery(masks: dict[str, np.ndarray]) -> list[tuple[np.ndarray, str]]:
+    """The masks used, as captioned pictures (label maps coloured, boolean masks in white)."""
+    items = []
+    for name, mask in masks.items():
+        if mask.dtype == bool:
+            items.append((mask.astype(np.uint8) * 255, name.replace("_", " ")))
+        elif mask.ndim == 2:
+            items.append((L.colorize(mask.astype(np.uint8)), name.replace("_", " ")))
+    return items
+
+
+@dataclass
+class BlendOutputs:
+    """What the Blend tab shows after a run."""
+
+    result: np.ndarray
+    foreground: np.ndarray
+    alpha: np.ndarray
+    masks: list[tuple[np.ndarray, str]]
+    before_after: tuple[np.ndarray, np.ndarray]
+    download: str
+    status: str
+
+
+class BlendService:
+    """Loads pipelines on demand (one per model id, shared by all users) and runs blends."""
+
+    def __init__(self, default_model: str | None = None):
+        self.default_model = default_model
+        self._pipelines: dict[str | None, Any] = {}
+        self._lock = threading.Lock()
+
+    def pipeline(self, model_id: str | None):
+        """The pipeline for ``model_id`` (blank = the default), loaded once."""
+        from changer.pipeline import HeadBlendingPipeline
+
+        key = (model_id or "").strip() or self.default_model
+        with self._lock:
+            if key not in self._pipelines:
+                self._pipelines[key] = HeadBlendingPipeline.from_pretrained(key)
+            return self._pipelines[key]
+
+    def status_line(self, model_id: str | None = None) -> str:
+        """One line naming what the Blend tab runs (and any fallback note)."""
+        try:
+            pipe = self.pipeline(model_id)
+        except Exception as err:  # noqa: BLE001 - shown to the user
+            return f"⚠️ could not load model: {err}"
+        notes = " ".join(getattr(pipe, "notes", []) or [])
+        return f"Method: **{pipe.method}**. {notes}".strip()
+
+    def blend(
+        self,
+        source: np.ndarray | None,
+        target: np.ndarray | None,
+        background: np.ndarray | None = None,
+        source_labels: str | None = None,
+        target_labels: str | None = None,
+        key: str = "green",
+        colour_reference: str = "target",
+        scale: float = 1.0,
+        dx: float = 0.0,
+        dy: float = 0.0,
+        output_background: str = "original",
+        model_id: str | None = None,
+    ) -> BlendOutputs:
+        """Run one blend; bad input raises ``gr.Error`` with the library's message."""
+        from changer.imageio import InputError, load_labels
+        from changer.pipeline import BlendOptions
+
+        if source is None or target is None:
+            raise gr.Error("Upload a source head and a target body first (or pick an example below).")
+        try:
+            pipe = self.pipeline(model_id)
+            options = BlendOptions(
+                key_color=KEY_COLOURS[key], color_reference=colour_reference,
+                align_scale=scale, align_offset=(dx, dy),
+                output_background="image" if background is not None and output_background == "image" else output_background,
+            )
+            result = pipe(
+                source, target, background,
+                source_labels=load_labels(source_labels) if source_labels else None,
+                target_labels=load_labels(target_labels) if target_labels else None,
+                options=options,
+            )
+        except (InputError, ValueError, FileNotFoundError) as err:
+            raise gr.Error(str(err)) from err
+        alpha = (np.clip(result.alpha, 0, 1) * 255).astype(np.uint8)
+        status = f"Done with **{result.method}**. " + " ".join(result.notes)
+        return BlendOutputs(
+            result=result.image,
+            foreground=result.foreground,
+            alpha=alpha,
+            masks=mask_gallery(result.masks),
+            before_after=(np.asarray(target), result.image),
+            download=_save_png(result.image, "changer_blend"),
+            status=status,
+        )
+
+
+@dataclass
+class EvaluateOutputs:
+    """What the Evaluate tab shows after a run."""
+
+    table: Any
+    bars: Any
+    scatter: Any
+    grid: str | None
+    csv: str | None
+    message: str
+
+
+class EvaluateService:
+    """Runs ``eval.runner`` for the Evaluate tab (cached results come back at once)."""
+
+    def __init__(self, data_root: str | None = None):
+        from changer.data.dataset import default_data_root
+
+        root = data_root or default_data_root()
+        self.default_data = str(root) if root else None
+
+    @staticmethod
+    def methods() -> list[str]:
+        """Models (bundled variants found) and baselines the user can pick."""
+        from eval.runner import available_methods
+
+        return available_methods()
+
+    def default_methods(self) -> list[str]:
+        return [m for m in self.methods() if m in ("full", "poisson", "inpaint")] or self.methods()[:2]
+
+    def splits(self, data_dir: str | None = None) -> list[str]:
+        """Split names of the dataset, or none when it cannot be read."""
+        from changer.data.dataset import TalkingHeads
+
+        try:
+            return [s for s in TalkingHeads(data_dir or self.default_data or "").splits if s != "train"]
+        except (FileNotFoundError, OSError):
+            return []
+
+    def default_splits(self) -> list[str]:
+        return [s for s in self.splits() if s == "test_hdtf"] or self.splits()[:1]
+
+    def data_hint(self, data_dir: str | None = None) -> str:
+        """A line saying which data will be used, or how to get some."""
+        folder = data_dir or self.default_data
+        if folder and self.splits(folder):
+            return f"Dataset: `{folder}`."
+        return (
+            "**No dataset found.** Point *Dataset folder* at a folder in the talking-heads layout "
+            "(`manifest.csv`, `frames/<clip>/<idx>.jpg`, `parsing/<clip>/<idx>.png`), or set "
+            "`CHANGER_DATA` before starting the app."
+        )
+
+    def refresh_splits(self, data_dir: str):
+        choices = self.splits(data_dir)
+        return gr.update(choices=choices, value=choices[:1]), self.data_hint(data_dir)
+
+    def evaluate(self, data_dir: str, splits: list[str], methods: list[str], max_frames: int, progress) -> EvaluateOutputs:
+        """Run (or fetch from the cache) the evaluation and build the tab's outputs."""
+        from eval.figures import bar_figure, tradeoff_figure
+        from eval.runner import EvalRequest, run_evaluation
+        from eval.stats import summary_table
+
+        if not data_dir or not self.splits(data_dir):
+            raise gr.Error(self.data_hint(data_dir).replace("*", "").replace("`", ""))
+        if not splits or not methods:
+            raise gr.Error("Pick at least one split and one method.")
+        request = EvalRequest(data_root=data_dir, splits=list(splits), methods=list(methods), max_frames=max_frames)
+        try:
+            result = run_evaluation(request, progress=lambda done, total, what="": progress(done / max(total, 1), desc=what))
+        except (ValueError, FileNotFoundError) as err:
+            raise gr.Error(str(err)) from err
+        out_dir = Path(tempfile.mkdtemp(prefix="changer-eval-"))
+        files = result.save(out_dir)
+        message = f"{len(result.per_frame)} frame results. " + (result.lpips_note or "")
+        return EvaluateOutputs(
+            table=summary_table(result.summary),
+            bars=bar_figure(result.summary, "psnr"),
+            scatter=tradeoff_figure(result.summary),
+            grid=str(files.get("grid")) if files.get("grid") else None,
+            csv=str(files["per_frame_csv"]),
+            message=message,
+        )

@@ -1,0 +1,113 @@
+"""The Gradio Blocks of the app: a **Blend** tab and an **Evaluate** tab."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from demo.examples import blend_examples
+from demo.gpu import gpu
+from demo.gradio_pipeline import BlendService, EvaluateService, default_model_id
+
+INTRO = """
+# CHANGER · head blending with chroma keying
+Put a **source head** onto a **target body**. The network works on a green screen (the
+*chroma-key setting*) and the real background is keyed back in afterwards, so the
+background never gets blending seams. Paper: *Towards High-fidelity Head Blending with
+Chroma Keying for Industrial Applications* (WACV 2025).
+"""
+
+
+def _blend_tab(service: BlendService) -> None:
+    gr.Markdown(service.status_line(), elem_id="blend-status-model")
+    with gr.Row():
+        source = gr.Image(label="Source head", type="numpy", elem_id="source")
+        target = gr.Image(label="Target body", type="numpy", elem_id="target")
+        background = gr.Image(label="Background (optional)", type="numpy", elem_id="background")
+    with gr.Accordion("Advanced options", open=False):
+        with gr.Row():
+            key = gr.Radio(["green", "blue"], value="green", label="Key colour")
+            colour_ref = gr.Radio(
+                [("match the target's skin tone", "target"), ("keep the source's colours", "source")],
+                value="target", label="Colour reference",
+            )
+            out_bg = gr.Radio(
+                [("target's own background", "original"), ("key colour", "key"), ("uploaded background", "image")],
+                value="original", label="Output background",
+            )
+        with gr.Row():
+            scale = gr.Slider(0.6, 1.6, value=1.0, step=0.02, label="Head scale")
+            dx = gr.Slider(-0.5, 0.5, value=0.0, step=0.01, label="Head offset x (head widths)")
+            dy = gr.Slider(-0.5, 0.5, value=0.0, step=0.01, label="Head offset y (head heights)")
+        with gr.Row():
+            model_id = gr.Textbox(label="Model id (blank = bundled default; a local folder or a Hub repo id)")
+            source_labels = gr.File(label="Source label map (optional, 5-class PNG)", file_types=["image"], type="filepath")
+            target_labels = gr.File(label="Target label map (optional, 5-class PNG)", file_types=["image"], type="filepath")
+    run = gr.Button("Blend", variant="primary", elem_id="blend-button")
+    status = gr.Markdown(elem_id="blend-status")
+    with gr.Row():
+        result = gr.Image(label="Result", type="numpy", elem_id="result", format="png")
+        compare = gr.ImageSlider(label="Before / after", type="numpy")
+    with gr.Row():
+        foreground = gr.Image(label="Foreground on key colour", type="numpy", format="png")
+        alpha = gr.Image(label="Alpha matte", type="numpy", format="png")
+        masks = gr.Gallery(label="Masks used", columns=3, height=240)
+    download = gr.File(label="Download the result (PNG)")
+    gr.Examples(blend_examples(), inputs=[source, target, source_labels, target_labels],
+                label="Examples (synthetic people with label maps)")
+
+    @gpu
+    def _run(*args):
+        out = service.blend(*args)
+        return out.result, out.before_after, out.foreground, out.alpha, out.masks, out.download, out.status
+
+    run.click(
+        _run,
+        inputs=[source, target, background, source_labels, target_labels, key, colour_ref, scale, dx, dy, out_bg, model_id],
+        outputs=[result, compare, foreground, alpha, masks, download, status],
+        concurrency_limit=4, concurrency_id="blend",
+    )
+
+
+def _evaluate_tab(service: EvaluateService) -> None:
+    gr.Markdown(
+        "Benchmark the model, its ablations and the baselines on held-out identities "
+        "(self-reconstruction: every method gets identical inputs; metrics against the "
+        "frame on the key colour)."
+    )
+    found = service.data_hint()
+    with gr.Row():
+        data = gr.Textbox(value=service.default_data or "", label="Dataset folder", scale=3)
+        splits = gr.CheckboxGroup(service.splits(), value=service.default_splits(), label="Splits", scale=2)
+    with gr.Row():
+        methods = gr.CheckboxGroup(service.methods(), value=service.default_methods(), label="Methods", scale=3)
+        max_frames = gr.Slider(1, 60, value=8, step=1, label="Frames per split (max)", scale=1)
+    hint = gr.Markdown(found, elem_id="eval-hint")
+    run = gr.Button("Evaluate", variant="primary", elem_id="eval-button")
+    table = gr.Dataframe(label="Results (mean ± 95% CI)", elem_id="eval-table", wrap=True)
+    with gr.Row():
+        bars = gr.Plot(label="Metrics per split", elem_id="eval-bars")
+        scatter = gr.Plot(label="Trade-off")
+    grid = gr.Image(label="Qualitative grid", type="filepath")
+    csv = gr.File(label="Per-frame results (CSV)")
+
+    def _run(data_dir, chosen_splits, chosen_methods, n, progress=gr.Progress(track_tqdm=True)):
+        out = service.evaluate(data_dir, chosen_splits, chosen_methods, int(n), progress)
+        return out.table, out.bars, out.scatter, out.grid, out.csv, out.message
+
+    run.click(_run, inputs=[data, splits, methods, max_frames],
+              outputs=[table, bars, scatter, grid, csv, hint], concurrency_limit=1, concurrency_id="evaluate")
+    data.change(service.refresh_splits, inputs=data, outputs=[splits, hint])
+
+
+def build_demo(model_id: str | None = None, data_root: str | None = None) -> gr.Blocks:
+    """The whole app; ``model_id`` None = ``$CHANGER_MODEL`` or the bundled default."""
+    blend = BlendService(model_id or default_model_id())
+    evaluate = EvaluateService(data_root)
+    with gr.Blocks(title="CHANGER head blending") as demo:
+        gr.Markdown(INTRO)
+        with gr.Tabs():
+            with gr.Tab("Blend", id="blend"):
+                _blend_tab(blend)
+            with gr.Tab("Evaluate", id="evaluate"):
+                _evaluate_tab(evaluate)
+    return demo

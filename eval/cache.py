@@ -1,0 +1,155 @@
+"""On-disk cache of per-frame evaluation results, one entry per (method, split).
+
+An entry is the per-frame table of one method on one split (CSV, pandas), stored under
+``<cache dir>/<key[:2]>/<key>.csv`` with a ``.json`` beside it that records what went into
+the key (for people; the key alone decides a hit). The key is the sha256 of:
+
+* the **method identity** (:func:`method_identity`): for a model folder the sha256 of
+  ``model.safetensors`` and ``config.json`` bytes (retraining or editing the config is a
+  miss); for a baseline its name and a version (:func:`baseline_identity`: the baseline's
+  ``version`` attribute or a ``BASELINES_VERSION`` constant where defined, else the sha256
+  of the ``eval.baselines`` source);
+* the split name, the evaluated frame ids and a fingerprint of the split's files (frame
+  and label bytes: the references and long-hair donors come from the whole split);
+* ``PROTOCOL_VERSION`` of the sample construction and the sha256 of the ``eval.metrics``
+  source (changed inputs or metrics make old numbers stale);
+* the options: key colour, resolution, ``max_frames``, chroma setting, LPIPS availability
+  (a cache filled without LPIPS is not reused once LPIPS is available).
+
+Per-(method, split) entries mean that adding a method to a request only computes that
+method. The default folder is ``$CHANGER_CACHE/eval`` when ``CHANGER_CACHE`` is set, else
+``~/.cache/changer/eval``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+CACHE_ENV = "CHANGER_CACHE"
+CACHE_FORMAT = 1
+"""Bump when the stored table's layout changes."""
+
+MODEL_FILES = ("model.safetensors", "config.json")
+
+
+def default_cache_dir() -> Path:
+    """``$CHANGER_CACHE/eval``, else ``~/.cache/changer/eval``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) / "eval" if env else Path.home() / ".cache" / "changer" / "eval"
+
+
+def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes (read in chunks: model files can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_files(paths: Iterable[str | os.PathLike[str]]) -> str:
+    """sha256 over several files' names and bytes, in the given order."""
+    digest = hashlib.sha256()
+    for p in paths:
+        digest.update(Path(p).name.encode() + b"\0" + sha256_file(p).encode())
+    return digest.hexdigest()
+
+
+def is_model_folder(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a local model folder (``config.json`` + ``model.safetensors``)."""
+    p = Path(path)
+    return all((p / name).is_file() for name in MODEL_FILES)
+
+
+@lru_cache(maxsize=None)
+def module_source_hash(module_name: str) -> str:
+    """sha256 of an imported module's source file (its code version, for cache keys)."""
+    import importlib
+
+    module = importlib.import_module(module_name)
+    return sha256_file(module.__file__)  # type: ignore[arg-type]
+
+
+def baseline_identity(name: str) -> str:
+    """``baseline:<name>:<version>``: the baseline's own ``version`` attribute, else a
+    ``BASELINES_VERSION`` constant of ``eval.baselines``, else that module's source hash
+    (then editing any baseline invalidates all of them: safe, if coarse)."""
+    import eval.baselines as baselines
+
+    version = getattr(baselines.BASELINES.get(name), "version", None)
+    if version is None:
+        version = getattr(baselines, "BASELINES_VERSION", None)
+    return f"baseline:{name}:{version if version is not None else module_source_hash('eval.baselines')}"
+
+
+def method_identity(method: str) -> str | None:
+    """What a method's numbers depend on, or ``None`` when it cannot be pinned (no caching).
+
+    A local model folder: ``model:<sha256 of its weights and config>``; a baseline name:
+    :func:`baseline_identity`. Anything else (e.g. a Hub repo id that is resolved at load
+    time) has no stable identity here and is never cached.
+    """
+    from eval.baselines import BASELINES
+
+    if method in BASELINES:
+        return baseline_identity(method)
+    if is_model_folder(method):
+        return "model:" + sha256_files(Path(method) / name for name in MODEL_FILES)
+    return None
+
+
+def entry_key(payload: dict[str, Any]) -> str:
+    """The cache key: sha256 of the payload as canonical JSON."""
+    text = json.dumps({"cache_format": CACHE_FORMAT, **payload}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class ResultCache:
+    """Per-(method, split) per-frame tables on disk, addressed by :func:`entry_key`."""
+
+    def __init__(self, root: str | os.PathLike[str] | None = None):
+        self.root = Path(root) if root is not None else default_cache_dir()
+
+    def path(self, key: str) -> Path:
+        """Where the table of ``key`` lives."""
+        return self.root / key[:2] / f"{key}.csv"
+
+    def get(self, key: str) -> pd.DataFrame | None:
+        """The stored table, or ``None`` on a miss (or an unreadable entry)."""
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        try:
+            return pd.read_csv(path, dtype={"frame_id": str, "method": str, "split": str})
+        except (OSError, ValueError, pd.errors.ParserError):
+            return None
+
+    def put(self, key: str, table: pd.DataFrame, payload: dict[str, Any] | None = None) -> Path:
+        """Store ``table`` under ``key`` (atomically: a crash never leaves half a file)."""
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, table.to_csv(index=False, float_format="%.17g"))
+        if payload is not None:
+            _atomic_write(path.with_suffix(".json"), json.dumps(payload, indent=2, sort_keys=True, default=str))
+        return path
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,32 @@
+"""The ``changer`` console command."""
+
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+from changer.cli import main
+
+
+def test_help_lists_the_subcommands():
+    out = subprocess.run([sys.executable, "-m", "changer.cli", "--help"], capture_output=True, text=True, check=True)
+    for name in ("data", "train", "eval", "blend"):
+        assert name in out.stdout, f"`changer --help` does not list {name}"
+
+
+def test_data_preview_writes_the_grid(synthetic_data, tmp_path, capsys):
+    out = tmp_path / "grid.png"
+    code = main(["data", "preview", "--data", str(synthetic_data), "--split", "test_hdtf", "--out", str(out),
+                 "-n", "3", "--size", "64"])
+    assert code == 0 and out.is_file()
+    grid = np.asarray(Image.open(out))
+    # 3 rows of captioned 64 px tiles, 7 columns (frame, labels, hole, X, C, B, ground truth).
+    assert grid.shape[1] == 7 * 64 and grid.shape[0] > 3 * 64
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_bad_split_is_a_clear_error(synthetic_data, tmp_path, capsys):
+    code = main(["data", "preview", "--data", str(synthetic_data), "--split", "nope", "--out", str(tmp_path / "g.png")])
+    assert code == 2
+    assert "unknown split" in capsys.readouterr().err

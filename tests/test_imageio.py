@@ -1,0 +1,164 @@
+"""Loading user images and label maps: formats, orientation, limits and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from changer import labels as L
+from changer.imageio import InputError, load_image, load_image_rgba, load_labels, read_image
+
+
+def _gradient(h: int = 80, w: int = 120) -> np.ndarray:
+    """A deterministic RGB test picture."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    return np.stack([xx * 2 % 256, yy * 3 % 256, (xx + yy) % 256], axis=2).astype(np.uint8)
+
+
+def test_png_roundtrip(tmp_path: Path) -> None:
+    img = _gradient()
+    Image.fromarray(img).save(tmp_path / "a.png")
+    out = load_image(tmp_path / "a.png")
+    assert out.dtype == np.uint8 and out.shape == (80, 120, 3)
+    np.testing.assert_array_equal(out, img)
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(200)), "not a readable image"),
+        (b"hello, world\n", "not a readable image"),
+    ],
+    ids=["empty", "corrupt", "text"],
+)
+def test_bad_files(tmp_path: Path, content: bytes, needle: str) -> None:
+    path = tmp_path / "bad.png"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=needle) as err:
+        load_image(path, "source")
+    assert str(err.value).startswith("source:")
+    assert isinstance(err.value, ValueError)
+
+
+def test_truncated_jpeg(tmp_path: Path) -> None:
+    path = tmp_path / "cut.jpg"
+    Image.fromarray(_gradient(200, 200)).save(path, quality=90)
+    path.write_bytes(path.read_bytes()[:400])
+    with pytest.raises(InputError, match="target: "):
+        load_image(path, "target")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="file not found"):
+        load_image(tmp_path / "nope.png", "source")
+
+
+def test_tiny_image(tmp_path: Path) -> None:
+    Image.fromarray(_gradient(30, 40)).save(tmp_path / "tiny.png")
+    with pytest.raises(InputError, match=r"source: image is 40x30 px; at least 64x64 is needed"):
+        load_image(tmp_path / "tiny.png", "source")
+    with pytest.raises(InputError, match="40x30"):
+        load_image(_gradient(30, 40), "source")
+
+
+def test_sixteen_bit_gray_png(tmp_path: Path) -> None:
+    ramp = (np.arange(80 * 96).reshape(80, 96) * 8).astype(np.uint16)
+    Image.fromarray(ramp).save(tmp_path / "g16.png")
+    out = load_image(tmp_path / "g16.png")
+    assert out.shape == (80, 96, 3) and out.dtype == np.uint8
+    expected = np.rint(ramp / 257.0).astype(np.uint8)
+    np.testing.assert_array_equal(out[..., 0], expected)
+    np.testing.assert_array_equal(out[..., 0], out[..., 2])
+
+
+def test_sixteen_bit_array() -> None:
+    arr = np.full((64, 64, 3), 65535, np.uint16)
+    assert load_image(arr).max() == 255 and load_image(arr).dtype == np.uint8
+
+
+def test_rgba_on_white_and_alpha_kept(tmp_path: Path) -> None:
+    rgba = np.zeros((64, 80, 4), np.uint8)
+    rgba[..., 0] = 200
+    rgba[:, :40, 3] = 255  # left half opaque red-ish, right half transparent
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    rgb = load_image(tmp_path / "a.png")
+    np.testing.assert_array_equal(rgb[0, 0], [200, 0, 0])
+    np.testing.assert_array_equal(rgb[0, 79], [255, 255, 255])
+    rgb2, alpha = load_image_rgba(tmp_path / "a.png")
+    np.testing.assert_array_equal(rgb2, rgb)
+    assert alpha is not None and alpha[0, 0] == 255 and alpha[0, 79] == 0
+
+
+def test_grayscale_and_palette(tmp_path: Path) -> None:
+    gray = _gradient()[..., 1]
+    Image.fromarray(gray, "L").save(tmp_path / "g.png")
+    out = load_image(tmp_path / "g.png")
+    assert out.shape == (80, 120, 3)
+    np.testing.assert_array_equal(out[..., 0], gray)
+    Image.fromarray(_gradient()).convert("P", palette=Image.Palette.ADAPTIVE, colors=16).save(tmp_path / "p.png")
+    assert load_image(tmp_path / "p.png").shape == (80, 120, 3)
+    assert load_image(gray).shape == (80, 120, 3)
+
+
+def test_exif_rotated_jpeg(tmp_path: Path) -> None:
+    img = np.zeros((64, 128, 3), np.uint8)
+    img[:, :64] = (255, 0, 0)  # red left half of a landscape picture
+    pil = Image.fromarray(img)
+    exif = pil.getexif()
+    exif[0x0112] = 6  # "rotate 90 CW to display"
+    pil.save(tmp_path / "r.jpg", exif=exif, quality=95)
+    loaded = read_image(tmp_path / "r.jpg")
+    assert loaded.rgb.shape == (128, 64, 3)  # portrait once oriented
+    assert loaded.original_size == (128, 64)
+    top, bottom = loaded.rgb[:20].mean(axis=(0, 1)), loaded.rgb[-20:].mean(axis=(0, 1))
+    assert top[0] > 200 and bottom[0] < 50  # red ends up on top after a clockwise turn
+
+
+def test_pil_and_bytes_inputs(tmp_path: Path) -> None:
+    img = _gradient()
+    Image.fromarray(img).save(tmp_path / "a.png")
+    np.testing.assert_array_equal(load_image(Image.fromarray(img)), img)
+    np.testing.assert_array_equal(load_image((tmp_path / "a.png").read_bytes()), img)
+    with pytest.raises(InputError, match="expected a file path"):
+        load_image(12345)  # type: ignore[arg-type]
+
+
+def test_large_image_downscaled() -> None:
+    big = np.zeros((300, 1000, 3), np.uint8)
+    loaded = read_image(big, max_side=500)
+    assert loaded.rgb.shape == (150, 500, 3) and loaded.scale == pytest.approx(0.5)
+    assert loaded.original_size == (300, 1000)
+    budget = read_image(np.zeros((400, 400, 3), np.uint8), max_pixels=100 * 100)
+    assert budget.rgb.shape == (100, 100, 3)
+
+
+def test_decompression_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Image.fromarray(_gradient(100, 100)).save(tmp_path / "bomb.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 2000)  # 10,000 px > 2 x limit
+    with pytest.raises(InputError, match="too large"):
+        load_image(tmp_path / "bomb.png", "target")
+
+
+def test_labels_validation(tmp_path: Path) -> None:
+    lab = np.zeros((64, 64), np.uint8)
+    lab[10:30, 10:30] = L.FACE
+    lab[40:, :] = L.BODY
+    Image.fromarray(lab).save(tmp_path / "l.png")
+    np.testing.assert_array_equal(load_labels(tmp_path / "l.png"), lab)
+    Image.fromarray(L.colorize(lab)).save(tmp_path / "c.png")
+    np.testing.assert_array_equal(load_labels(tmp_path / "c.png"), lab)
+    big = load_labels(lab, size=(128, 128))
+    assert big.shape == (128, 128) and set(np.unique(big)) == set(np.unique(lab))
+    bad = lab.copy()
+    bad[0, 0] = 7
+    with pytest.raises(InputError, match=r"values must be 0\.\.4.*\[7\]"):
+        load_labels(bad, "target labels")
+    with pytest.raises(InputError, match="label map is 64x64 px but its image is 100x64 px"):
+        load_labels(lab, "target labels", size=(64, 100))
+    with pytest.raises(InputError, match="empty"):
+        (tmp_path / "e.png").write_bytes(b"")
+        load_labels(tmp_path / "e.png")

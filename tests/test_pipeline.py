@@ -1,0 +1,289 @@
+"""The inference pipeline end to end, with fast non-learned blenders (and one tiny model)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+import changer.pipeline as pipeline_module
+from changer import labels as L
+from changer.blenders import NO_WEIGHTS_NOTE, BaselineBlender, Blender, ModelBlender, load_blender, resize_inputs
+from changer.data.augment import dilate
+from changer.data.synthetic import synthetic_person
+from changer.imageio import InputError
+from changer.inputs import DEFAULT_KEY_COLOR
+from changer.pipeline import NO_PARSER_MESSAGE, BlendOptions, HeadBlendingPipeline, unmix
+
+GREEN = DEFAULT_KEY_COLOR
+
+
+@pytest.fixture(autouse=True)
+def _no_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests pass labels; a parser added later must not change what they check."""
+    monkeypatch.setattr(pipeline_module, "find_parser", lambda: None)
+
+
+@pytest.fixture(scope="module")
+def pipe() -> HeadBlendingPipeline:
+    return HeadBlendingPipeline(BaselineBlender("paste", resolution=128))
+
+
+def _person(size: int, seed: int, background: tuple[int, int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    return synthetic_person(size, np.random.default_rng(seed), background=background)
+
+
+def _source() -> tuple[np.ndarray, np.ndarray]:
+    return _person(160, 1)
+
+
+def _lab_ab(img: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean Lab a/b of ``img`` over ``mask``."""
+    return cv2.cvtColor(img, cv2.COLOR_RGB2LAB)[mask][:, 1:].astype(np.float64).mean(axis=0)
+
+
+def _far_from_head(result_masks: dict[str, np.ndarray], target_labels: np.ndarray, grow: int) -> np.ndarray:
+    """Pixels well away from everything the blend touches."""
+    near = result_masks["hole"] | L.head_mask(target_labels) | (target_labels == L.NECK)
+    return ~dilate(near, grow)
+
+
+@pytest.mark.parametrize("shape", [(257, 301), (333, 200)], ids=["landscape-301x257", "portrait-200x333"])
+def test_output_size_and_untouched_pixels(pipe: HeadBlendingPipeline, shape: tuple[int, int]) -> None:
+    h, w = shape
+    big, big_lab = _person(max(h, w), 2)
+    x0 = (big.shape[1] - w) // 2
+    tgt, tgt_lab = big[:h, x0 : x0 + w].copy(), big_lab[:h, x0 : x0 + w].copy()
+    src, src_lab = _source()
+    result = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
+    assert result.image.shape == (h, w, 3) and result.image.dtype == np.uint8
+    assert result.alpha.shape == (h, w) and result.alpha.dtype == np.float32
+    assert result.foreground.shape == (h, w, 3)
+    assert all(m.shape == (h, w) and m.dtype == bool for m in result.masks.values())
+    assert result.paste_weight is not None and result.paste_weight.shape == (h, w)
+    assert (result.paste_weight[result.masks["hole"]] == 1).all()
+    assert result.inputs.size == (128, 128) and result.method == "paste"
+    changed = np.any(result.image != tgt, axis=2)
+    assert changed.any()
+    assert not changed[~result.masks["blend_region"]].any()  # only the feathered hole may change
+    far = _far_from_head(result.masks, tgt_lab, grow=max(h, w) // 10)
+    assert far.mean() > 0.15
+    np.testing.assert_array_equal(result.image[far], tgt[far])
+    # The new head sits where the target's was.
+    assert (result.masks["source_head"] & result.masks["target_head"]).sum() > 0.5 * result.masks["source_head"].sum()
+
+
+def test_inputs_built_like_training(pipe: HeadBlendingPipeline) -> None:
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(200, 2)
+    inp = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab).inputs
+    key = np.array(inp.key_color, np.uint8)
+    assert inp.key_color == GREEN and inp.chroma
+    assert (inp.hole >= inp.head_mask).all()  # the pasted head lies inside the hole
+    assert (inp.target[inp.hole] == key).all()  # the hole is painted in the key colour
+    gray = inp.head_gray[inp.head_mask]
+    assert (gray[:, 0] == gray[:, 1]).all() and (gray[:, 1] == gray[:, 2]).all()
+    assert not inp.head_gray[~inp.head_mask].any() and not inp.body_ref[~inp.body_ref_mask].any()
+    assert not (inp.body_ref_mask & inp.hole).any()
+    assert inp.head_rgb is not None and inp.color_ref_mask.any()
+
+
+def test_missing_labels_without_parser(pipe: HeadBlendingPipeline) -> None:
+    src, src_lab = _source()
+    tgt, _ = _person(200, 2)
+    with pytest.raises(InputError, match="no head parser available yet: pass source_labels and target_labels") as err:
+        pipe(src, tgt, source_labels=src_lab)
+    assert str(err.value) == NO_PARSER_MESSAGE
+
+
+def test_parser_is_used_when_given() -> None:
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(200, 2)
+    table = {src.tobytes(): src_lab, tgt.tobytes(): tgt_lab}
+    parse_pipe = HeadBlendingPipeline(BaselineBlender("paste", resolution=96), parser=lambda img: table[img.tobytes()])
+    assert parse_pipe(src, tgt).image.shape == tgt.shape
+
+
+def test_bad_inputs_are_input_errors(pipe: HeadBlendingPipeline, tmp_path: Path) -> None:
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(200, 2)
+    (tmp_path / "t.txt").write_text("not an image")
+    with pytest.raises(InputError, match="target: "):
+        pipe(src, tmp_path / "t.txt", source_labels=src_lab, target_labels=tgt_lab)
+    with pytest.raises(InputError, match="target: no head"):
+        pipe(src, tgt, source_labels=src_lab, target_labels=np.where(L.head_mask(tgt_lab), 0, tgt_lab))
+    with pytest.raises(InputError, match="label map is"):
+        pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab[:100])
+    with pytest.raises(InputError, match="needs a background"):
+        pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(output_background="image"))
+    with pytest.raises(InputError, match="color_reference"):
+        bad = BlendOptions(color_reference="both")  # type: ignore[arg-type]
+        pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=bad)
+
+
+def test_green_screen_target(pipe: HeadBlendingPipeline) -> None:
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(200, 3, background=GREEN)
+    result = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
+    assert any("green key" in n for n in result.notes)
+    far = _far_from_head(result.masks, tgt_lab, grow=20)
+    np.testing.assert_array_equal(result.image[far], tgt[far])
+    person = L.foreground_mask(tgt_lab)
+    assert result.alpha[far & ~dilate(person, 2)].max() < 0.05  # screen keyed out
+    assert result.alpha[far & ~dilate(~person, 3)].min() > 0.95  # body kept
+    keyed = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(output_background="key"))
+    screen = far & ~dilate(person, 2)
+    assert np.abs(keyed.image[screen].astype(int) - np.array(GREEN)).max() <= 1
+    assert (result.masks["source_head"]).any() and result.inputs.body_ref_mask.any()
+
+
+def test_background_options(pipe: HeadBlendingPipeline) -> None:
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(200, 2)
+    kwargs = dict(source_labels=src_lab, target_labels=tgt_lab)
+    far_bg = np.zeros(tgt_lab.shape, bool)
+    far_bg[:15, :15] = True  # the top-left corner is background in the synthetic frames
+    assert not L.foreground_mask(tgt_lab)[far_bg].any()
+
+    original = pipe(src, tgt, **kwargs)
+    np.testing.assert_array_equal(original.image[far_bg], tgt[far_bg])
+
+    key = pipe(src, tgt, options=BlendOptions(output_background="key"), **kwargs)
+    assert (key.image[far_bg] == np.array(GREEN, np.uint8)).all()
+    np.testing.assert_array_equal(key.image, key.foreground)
+
+    blue_bg = np.zeros((90, 150, 3), np.uint8)
+    blue_bg[...] = (10, 20, 230)
+    on_image = pipe(src, tgt, blue_bg, **kwargs)  # a background implies output_background="image"
+    assert (on_image.image[far_bg] == np.array((10, 20, 230), np.uint8)).all()
+    body = L.neck_body_mask(tgt_lab) & ~on_image.masks["blend_region"]
+    assert body.sum() > 1000
+    np.testing.assert_array_equal(on_image.image[body], tgt[body])  # the person is kept
+    head = on_image.masks["source_head"] & ~dilate(~on_image.masks["source_head"], 3)
+    np.testing.assert_array_equal(on_image.image[head], key.image[head])  # same head on any background
+
+
+def test_color_reference_changes_head_colour(pipe: HeadBlendingPipeline) -> None:
+    src, src_lab = _person(160, 4)
+    tgt, tgt_lab = _person(200, 9)
+    kwargs = dict(source_labels=src_lab, target_labels=tgt_lab)
+    as_target = pipe(src, tgt, **kwargs, options=BlendOptions(color_reference="target"))
+    as_source = pipe(src, tgt, **kwargs, options=BlendOptions(color_reference="source"))
+    head = as_target.masks["source_head"] & ~dilate(~as_target.masks["source_head"], 3)
+    ab_t, ab_s = _lab_ab(as_target.image, head), _lab_ab(as_source.image, head)
+    assert np.linalg.norm(ab_t - ab_s) > 3
+    target_ab = _lab_ab(tgt, L.head_mask(tgt_lab))
+    source_ab = _lab_ab(src, L.head_mask(src_lab))
+    assert np.linalg.norm(ab_t - target_ab) < np.linalg.norm(ab_t - source_ab)
+    assert np.linalg.norm(ab_s - source_ab) < np.linalg.norm(ab_s - target_ab)
+
+
+def test_unmix_recovers_soft_edges() -> None:
+    fg = np.full((64, 64, 3), (200, 120, 90), np.uint8)
+    alpha = np.tile(np.linspace(0, 1, 64, dtype=np.float32), (64, 1))
+    mixed = (fg * alpha[..., None] + np.array(GREEN) * (1 - alpha[..., None])).round().astype(np.uint8)
+    out = unmix(mixed, alpha, GREEN)
+    assert np.abs(out[:, 8:].astype(int) - fg[:, 8:]).max() <= 12  # no dark or green fringe where seen
+
+
+def test_align_overrides_reach_the_result(pipe: HeadBlendingPipeline) -> None:
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(240, 2)
+    kwargs = dict(source_labels=src_lab, target_labels=tgt_lab)
+    base = pipe(src, tgt, **kwargs).masks["source_head"]
+    moved = pipe(src, tgt, **kwargs, options=BlendOptions(align_offset=(0.15, 0.0))).masks["source_head"]
+    bigger = pipe(src, tgt, **kwargs, options=BlendOptions(align_scale=1.3)).masks["source_head"]
+    assert np.nonzero(moved)[1].mean() > np.nonzero(base)[1].mean() + 8
+    width = lambda m: np.ptp(np.nonzero(m)[1]) + 1  # noqa: E731
+    assert width(bigger) == pytest.approx(1.3 * width(base), rel=0.05)
+
+
+def test_every_baseline_runs() -> None:
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(128, 2)
+    for name in ("paste", "poisson", "inpaint", "laplacian"):
+        result = HeadBlendingPipeline.from_pretrained(name)(
+            src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(resolution=96)
+        )
+        assert result.method == name and result.image.shape == tgt.shape
+
+
+def test_load_blender_default_and_errors(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import changer.blenders as blenders
+
+    monkeypatch.setattr(blenders, "DEFAULT_MODEL_DIR", tmp_path / "no-weights")
+    default = load_blender(None)
+    assert isinstance(default, Blender) and default.name == blenders.FALLBACK_BASELINE
+    assert default.note == NO_WEIGHTS_NOTE  # without bundled weights the app says so
+    fallback = HeadBlendingPipeline(default)
+    assert fallback.note == NO_WEIGHTS_NOTE and fallback.notes == [NO_WEIGHTS_NOTE]
+    assert fallback.method == blenders.FALLBACK_BASELINE
+    assert load_blender("Laplacian").name == "laplacian"
+    with pytest.raises(InputError, match="unknown model 'no such thing'"):
+        load_blender("no such thing")
+    with pytest.raises(InputError, match="needs config.json and model.safetensors"):
+        load_blender(str(tmp_path))
+
+    from changer.model import CHANGER
+
+    def offline(*args: object, **kwargs: object) -> None:
+        raise OSError("We couldn't connect to 'https://huggingface.co'")
+
+    monkeypatch.setattr(CHANGER, "from_pretrained", offline)
+    with pytest.raises(InputError, match="from Hugging Face Hub repo 'someone/changer'.*no network"):
+        load_blender("someone/changer")
+
+
+def test_tiny_model_blender(tmp_path: Path) -> None:
+    from changer.model import CHANGER, ChangerConfig
+
+    config = ChangerConfig(channels=(8, 16, 32, 32), dim=32, heads=2, colorizer_depth=1, blender_depth=1, train_size=64)
+    CHANGER(config).save_pretrained(tmp_path / "tiny")
+    blender = load_blender(str(tmp_path / "tiny"))
+    assert isinstance(blender, ModelBlender) and blender.key_color == GREEN
+    assert blender.run_size((100, 77)) == (96, 80)  # resolution-agnostic: own size, multiples of 8
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(150, 2)
+    result = HeadBlendingPipeline(blender)(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
+    assert result.image.shape == tgt.shape and result.inputs.size == (blender.resolution, blender.resolution)
+    assert not np.any(result.image != tgt, axis=2)[~result.masks["blend_region"]].any()
+    small = resize_inputs(result.inputs, (40, 56))  # any size works: resized to the model's and back
+    outs = blender.batch([result.inputs, small, result.inputs])
+    assert [o.shape for o in outs] == [(64, 64, 3), (40, 56, 3), (64, 64, 3)]
+    np.testing.assert_array_equal(outs[0], outs[2])
+    np.testing.assert_array_equal(outs[1][~small.hole], small.target[~small.hole])
+
+
+def _cli(argv: list[str]) -> int:
+    from changer.commands.blend import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["blend", *argv])
+    return args.handler(args)
+
+
+def test_blend_command(tmp_path: Path) -> None:
+    src, src_lab = _source()
+    (tmp_path / "targets").mkdir()
+    (tmp_path / "labels").mkdir()
+    Image.fromarray(src).save(tmp_path / "src.png")
+    Image.fromarray(src_lab).save(tmp_path / "src_labels.png")
+    for i, seed in enumerate((2, 3)):
+        tgt, tgt_lab = _person(128, seed)
+        Image.fromarray(tgt).save(tmp_path / "targets" / f"t{i}.jpg", quality=95)
+        Image.fromarray(tgt_lab).save(tmp_path / "labels" / f"t{i}.png")
+    common = ["--source", str(tmp_path / "src.png"), "--source-labels", str(tmp_path / "src_labels.png"),
+              "--model", "paste", "--key-color", "0,177,64", "--offset", "0,0.02", "--quiet"]
+    assert _cli([*common, "--target", str(tmp_path / "targets" / "t0.jpg"),
+                 "--target-labels", str(tmp_path / "labels" / "t0.png"), "--out", str(tmp_path / "one.png")]) == 0
+    assert Image.open(tmp_path / "one.png").size == (128, 128)
+    assert _cli([*common, "--target", str(tmp_path / "targets"), "--target-labels", str(tmp_path / "labels"),
+                 "--out", str(tmp_path / "out")]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["t0.png", "t1.png"]
+    with pytest.raises(SystemExit):
+        _cli([*common, "--key-color", "purple", "--target", "x", "--out", "y"])
