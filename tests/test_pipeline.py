@@ -251,9 +251,9 @@ def test_tiny_model_blender(tmp_path: Path) -> None:
     result = HeadBlendingPipeline(blender)(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
     assert result.image.shape == tgt.shape and result.inputs.size == (blender.resolution, blender.resolution)
     assert not np.any(result.image != tgt, axis=2)[~result.masks["blend_region"]].any()
-    small = resize_inputs(result.inputs, (40, 56))  # any size works: resized to the model's and back
+    small = resize_inputs(result.inputs, (40, 56))  # any size works (run at multiples of 8, resized back)
     outs = blender.batch([result.inputs, small, result.inputs])
-    assert [o.shape for o in outs] == [(64, 64, 3), (40, 56, 3), (64, 64, 3)]
+    assert [o.shape for o in outs] == [(256, 256, 3), (40, 56, 3), (256, 256, 3)]
     np.testing.assert_array_equal(outs[0], outs[2])
     np.testing.assert_array_equal(outs[1][~small.hole], small.target[~small.hole])
 
