@@ -195,9 +195,10 @@ class EvaluateService:
 
     def evaluate(self, data_dir: str, splits: list[str], methods: list[str], max_frames: int, progress) -> EvaluateOutputs:
         """Run (or fetch from the cache) the evaluation and build the tab's outputs."""
-        from eval.figures import bar_figure, tradeoff_figure
+        from eval.figures import bar_figure, scatter_figure
+        from eval.grid import render_grid, save_grid
         from eval.runner import EvalRequest, run_evaluation
-        from eval.stats import summary_table
+        from eval.stats import wide_table
 
         if not data_dir or not self.splits(data_dir):
             raise gr.Error(self.data_hint(data_dir).replace("*", "").replace("`", ""))
@@ -206,16 +207,19 @@ class EvaluateService:
         request = EvalRequest(data_root=data_dir, splits=list(splits), methods=list(methods), max_frames=max_frames)
         try:
             result = run_evaluation(request, progress=lambda done, total, what="": progress(done / max(total, 1), desc=what))
+            out_dir = Path(tempfile.mkdtemp(prefix="changer-eval-"))
+            files = result.save(out_dir, figures=False)
+            progress(1.0, desc="qualitative grid")
+            grid = save_grid(render_grid(request, rows=3), out_dir / "grid.png")
         except (ValueError, FileNotFoundError) as err:
             raise gr.Error(str(err)) from err
-        out_dir = Path(tempfile.mkdtemp(prefix="changer-eval-"))
-        files = result.save(out_dir)
-        message = f"{len(result.per_frame)} frame results. " + (result.lpips_note or "")
+        cached = f" ({len(result.cached)} of {len(result.cached) + len(result.computed)} results from the cache)" if result.cached else ""
+        lpips = "" if result.lpips_available else f"\n\n**LPIPS unavailable:** {result.lpips_reason}"
         return EvaluateOutputs(
-            table=summary_table(result.summary),
+            table=wide_table(result.summary),
             bars=bar_figure(result.summary, "psnr"),
-            scatter=tradeoff_figure(result.summary),
-            grid=str(files.get("grid")) if files.get("grid") else None,
-            csv=str(files["per_frame_csv"]),
-            message=message,
+            scatter=scatter_figure(result.summary, result.lpips_available),
+            grid=str(grid),
+            csv=str(files["per_frame.csv"]),
+            message=f"Evaluated {len(result.per_frame)} method × frame results in {result.seconds:.1f} s{cached}.{lpips}",
         )

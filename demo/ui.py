@@ -40,8 +40,8 @@ def _blend_tab(service: BlendService) -> None:
             dy = gr.Slider(-0.5, 0.5, value=0.0, step=0.01, label="Head offset y (head heights)")
         with gr.Row():
             model_id = gr.Textbox(label="Model id (blank = bundled default; a local folder or a Hub repo id)")
-            source_labels = gr.File(label="Source label map (optional, 5-class PNG)", file_types=["image"], type="filepath")
-            target_labels = gr.File(label="Target label map (optional, 5-class PNG)", file_types=["image"], type="filepath")
+            source_labels = gr.File(label="Source label map (optional, 5-class PNG)", file_types=["image"], type="filepath", elem_id="source-labels")
+            target_labels = gr.File(label="Target label map (optional, 5-class PNG)", file_types=["image"], type="filepath", elem_id="target-labels")
     run = gr.Button("Blend", variant="primary", elem_id="blend-button")
     status = gr.Markdown(elem_id="blend-status")
     with gr.Row():

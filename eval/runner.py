@@ -140,6 +140,14 @@ def resolve_method(name: str) -> str:
     return str(bundled) if bundled.is_dir() else name
 
 
+def available_methods() -> list[str]:
+    """Bundled models (``changer/weights/<name>`` folders) first, then the baselines."""
+    from eval.baselines import BASELINES
+
+    models = sorted(p.name for p in WEIGHTS_DIR.glob("*") if is_model_folder(p)) if WEIGHTS_DIR.is_dir() else []
+    return [*models, *BASELINES]
+
+
 def model_chroma(model_id: str) -> bool:
     """Whether a model works in the chroma-key setting (``config.json``'s ``chroma``)."""
     import json
