@@ -14,7 +14,7 @@ from pathlib import Path
 Handler = Callable[[argparse.Namespace], int]
 
 # Subcommand modules under changer/commands/, each with ``register(subparsers)``.
-COMMAND_MODULES = ("train", "evaluate", "blend", "parse", "bench")
+COMMAND_MODULES = ("train", "evaluate", "blend")
 
 
 def data_root(value: str | None) -> Path:
@@ -76,13 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     prev.set_defaults(handler=cmd_data_preview)
 
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"changer.commands.{name}")
-        except ModuleNotFoundError as err:  # a command whose optional module is absent
-            if err.name and err.name.startswith("changer.commands"):
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(f"changer.commands.{name}").register(sub)
     return parser
 
 

@@ -83,8 +83,7 @@ class BlendService:
             pipe = self.pipeline(model_id)
         except Exception as err:  # noqa: BLE001 - shown to the user
             return f"⚠️ could not load model: {err}"
-        notes = " ".join(getattr(pipe, "notes", []) or [])
-        return f"Method: **{pipe.method}**. {notes}".strip()
+        return " · ".join([f"Method: **{pipe.method}**", *(getattr(pipe, "notes", []) or [])])
 
     def blend(
         self,
@@ -123,7 +122,7 @@ class BlendService:
         except (InputError, ValueError, FileNotFoundError) as err:
             raise gr.Error(str(err)) from err
         alpha = (np.clip(result.alpha, 0, 1) * 255).astype(np.uint8)
-        status = f"Done with **{result.method}**. " + " ".join(result.notes)
+        status = " · ".join([f"Done with **{result.method}**", *result.notes])
         return BlendOutputs(
             result=result.image,
             foreground=result.foreground,

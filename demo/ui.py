@@ -64,7 +64,7 @@ def _blend_tab(service: BlendService) -> None:
         _run,
         inputs=[source, target, background, source_labels, target_labels, key, colour_ref, scale, dx, dy, out_bg, model_id],
         outputs=[result, compare, foreground, alpha, masks, download, status],
-        concurrency_limit=4, concurrency_id="blend",
+        concurrency_limit=4, concurrency_id="blend", api_name="blend",
     )
 
 
@@ -95,7 +95,8 @@ def _evaluate_tab(service: EvaluateService) -> None:
         return out.table, out.bars, out.scatter, out.grid, out.csv, out.message
 
     run.click(_run, inputs=[data, splits, methods, max_frames],
-              outputs=[table, bars, scatter, grid, csv, hint], concurrency_limit=1, concurrency_id="evaluate")
+              outputs=[table, bars, scatter, grid, csv, hint], concurrency_limit=1, concurrency_id="evaluate",
+              api_name="evaluate")
     data.change(service.refresh_splits, inputs=data, outputs=[splits, hint])
 
 

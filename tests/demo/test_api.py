@@ -1,0 +1,43 @@
+"""The app's API through ``gradio_client`` (what scripts and other apps call)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.slow
+
+
+def test_blend_endpoint_returns_a_picture_of_the_target_size(app_url):
+    from gradio_client import Client, handle_file
+
+    from demo.examples import example_dir
+
+    d = example_dir()
+    client = Client(app_url, verbose=False)
+    result, _compare, fg, alpha, _masks, download, status = client.predict(
+        handle_file(str(d / "source_short_hair.png")),
+        handle_file(str(d / "target_office.png")),
+        None,
+        handle_file(str(d / "source_short_hair_labels.png")),
+        handle_file(str(d / "target_office_labels.png")),
+        "green", "target", 1.0, 0.0, 0.0, "original", "",
+        api_name="/blend",
+    )
+    target = np.asarray(Image.open(d / "target_office.png"))
+    out = np.asarray(Image.open(result).convert("RGB"))
+    assert out.shape == target.shape
+    assert not np.array_equal(out, target), "the head region must change"
+    assert "Done with" in status
+
+
+def test_blend_endpoint_reports_bad_input(app_url, tmp_path):
+    from gradio_client import Client, handle_file
+
+    tiny = tmp_path / "tiny.png"
+    Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(tiny)
+    client = Client(app_url, verbose=False)
+    with pytest.raises(Exception, match="64"):
+        client.predict(handle_file(str(tiny)), handle_file(str(tiny)), None, None, None,
+                       "green", "target", 1.0, 0.0, 0.0, "original", "", api_name="/blend")
