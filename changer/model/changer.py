@@ -153,6 +153,10 @@ class CHANGER(
         out = self.net(x, c, b, k, b_mask=b_mask, fg_types=fg_types)
         m = (x[:, 3:4] + x[:, 4:5]).clamp(0.0, 1.0)
         pred = out["pred"]
+        if self.config.residual:
+            # The gray head already holds the luminance: predicting a change of X's RGB
+            # (up to the full [-1, 1] range) learns the colouring far faster than redrawing it.
+            pred = (x[:, :3] + 2.0 * pred).clamp(-1.0, 1.0)
         y = (pred * m + x[:, :3] * (1.0 - m)).contiguous()
         return {"y": y, "pred": pred, "mask": m, "head_rgb": out["head_rgb"],
                 "fg_logits": out["fg_logits"], "fg_types": out["fg_types"]}

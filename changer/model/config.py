@@ -52,6 +52,8 @@ class ChangerConfig:
         h2: data: H² augmentation during training (``False`` = ``no_h2``).
         key_color: the default key colour (RGB, 0..255) when ``forward`` gets no ``key``.
         train_size: data: the square training resolution.
+        residual: the decoder predicts a change of ``X``'s RGB rather than the RGB itself
+            (see :meth:`~changer.model.CHANGER.forward`).
         disc_channels: first width of each PatchGAN discriminator.
         disc_layers: strided layers per PatchGAN.
         disc_scales: number of PatchGANs (each on a 2x smaller image).
@@ -72,6 +74,7 @@ class ChangerConfig:
     h2: bool = True
     key_color: tuple[int, int, int] = (0, 177, 64)
     train_size: int = 128
+    residual: bool = True
     disc_channels: int = 32
     disc_layers: int = 3
     disc_scales: int = 2

@@ -1,0 +1,42 @@
+"""Bundling a trained model: fp16 weights when harmless, a model card, loadable offline."""
+
+import json
+
+import torch
+
+from changer.hub import MAX_FP16_ERROR, export_model
+from changer.model import CHANGER, ChangerConfig
+
+TINY = dict(channels=(8, 16, 16, 32), dim=32, heads=2, colorizer_depth=1, blender_depth=1)
+
+
+def _saved(tmp_path):
+    torch.manual_seed(0)
+    folder = tmp_path / "run" / "model"
+    CHANGER(ChangerConfig(**TINY)).save_pretrained(folder)
+    (folder / "training.json").write_text(json.dumps({"budget": "7 steps of batch 2", "perceptual": "feature-matching"}))
+    return folder
+
+
+def test_export_writes_fp16_weights_and_a_model_card(tmp_path):
+    src = _saved(tmp_path)
+    info = export_model(src, tmp_path / "bundle", metrics_md="| psnr | 30 |")
+    assert info["fp16"] == (info["fp16_max_error"] <= MAX_FP16_ERROR)
+    assert sorted(p.name for p in (tmp_path / "bundle").iterdir()) == [
+        "README.md", "config.json", "model.safetensors", "training.json"]
+    card = (tmp_path / "bundle" / "README.md").read_text()
+    assert "7 steps of batch 2" in card and "| psnr | 30 |" in card and "library_name: changer" in card
+
+    a, b = CHANGER.from_pretrained(str(src)).eval(), CHANGER.from_pretrained(str(tmp_path / "bundle")).eval()
+    x = torch.rand(1, 5, 32, 32) * 2 - 1
+    x[:, 3:] = 1.0
+    c, bb = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    with torch.inference_mode():
+        diff = (a(x, c, bb)["y"] - b(x, c, bb)["y"]).abs().max().item()
+    assert diff <= max(info["fp16_max_error"], 1e-6) + 1e-6
+
+
+def test_export_can_keep_fp32(tmp_path):
+    info = export_model(_saved(tmp_path), tmp_path / "bundle", fp16=False)
+    src_bytes = (tmp_path / "run" / "model" / "model.safetensors").stat().st_size
+    assert not info["fp16"] and abs(info["bytes"] - src_bytes) < 4096
