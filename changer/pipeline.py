@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -180,15 +182,25 @@ class HeadBlendingPipeline:
         source_labels: ImageSource | None = None,
         target_labels: ImageSource | None = None,
         options: BlendOptions | None = None,
+        timings: dict[str, float] | None = None,
     ) -> BlendResult:
+        """Blend ``source``'s head onto ``target``.
+
+        ``timings``: when a dict is given, the wall time (seconds) of each stage is added
+        to it under ``load``, ``parse`` (only when a parser runs), ``align``, ``prepare``
+        (person layer, window crop, inputs), ``model`` and ``composite``; None costs nothing.
+        """
+        clock = _Stopwatch(timings)
         opts = _check_options(options or BlendOptions(), background)
         notes = self.notes
-        src, tgt = read_image(source, "source"), read_image(target, "target")
+        with clock("load"):
+            src, tgt = read_image(source, "source"), read_image(target, "target")
+            bg = load_image(background, "background") if opts.output_background == "image" else None
         notes += _size_notes(src, "source") + _size_notes(tgt, "target")
-        bg = load_image(background, "background") if opts.output_background == "image" else None
-        src_lab = self._labels(src.rgb, source_labels, "source")
-        tgt_lab = self._labels(tgt.rgb, target_labels, "target")
-        return self._blend(src.rgb, src_lab, tgt.rgb, tgt_lab, bg, opts, notes)
+        with clock("parse" if source_labels is None or target_labels is None else "load"):
+            src_lab = self._labels(src.rgb, source_labels, "source")
+            tgt_lab = self._labels(tgt.rgb, target_labels, "target")
+        return self._blend(src.rgb, src_lab, tgt.rgb, tgt_lab, bg, opts, notes, clock)
 
     # ----------------------------------------------------------------------- steps
 
@@ -203,30 +215,36 @@ class HeadBlendingPipeline:
 
     def _blend(
         self, src: np.ndarray, src_lab: np.ndarray, tgt: np.ndarray, tgt_lab: np.ndarray,
-        bg: np.ndarray | None, opts: BlendOptions, notes: list[str],
+        bg: np.ndarray | None, opts: BlendOptions, notes: list[str], clock: _Stopwatch | None = None,
     ) -> BlendResult:
+        clock = clock or _Stopwatch(None)
         if not L.head_mask(tgt_lab).any():
             raise InputError("target: no head (face or hair) found in the labels")
-        layer = _person_layer(tgt, tgt_lab)
+        with clock("prepare"):
+            layer = _person_layer(tgt, tgt_lab)
         key = _choose_key(opts.key_color, getattr(self.blender, "key_color", None), layer.keyed)
         if layer.keyed is not None:
             notes.append(f"target is on a {layer.keyed.name} key: its foreground comes from chroma keying")
         res = _resolution(opts.resolution or self.blender.resolution)
-        matrix = similarity_matrix(src_lab, tgt_lab, opts.align_scale, opts.align_offset, opts.align_rotate)
-        window = working_window(tgt_lab, src_lab, matrix, opts.context)
+        with clock("align"):
+            matrix = similarity_matrix(src_lab, tgt_lab, opts.align_scale, opts.align_offset, opts.align_rotate)
+            window = working_window(tgt_lab, src_lab, matrix, opts.context)
         if window[2] > 1.5 * res:
             notes.append(
                 f"the head region ({window[2]} px) is blended at {res} px and scaled up: "
                 "the new head is softer than the photo"
             )
         to_win = window_matrix(window, res)
-        aligned = warp_head(src, L.head_mask(src_lab), _compose(to_win, matrix), (res, res))
+        with clock("align"):
+            aligned = warp_head(src, L.head_mask(src_lab), _compose(to_win, matrix), (res, res))
         if not aligned.mask.any():
             raise InputError("the aligned source head falls outside the picture: reduce align_offset/align_scale")
-        crop = _crop_layers(tgt, tgt_lab, layer, window, res, key)
         chroma_setting = bool(getattr(self.blender, "chroma", True))
-        inputs = build_inputs(crop, aligned.rgb, aligned.mask, key, opts.color_reference, chroma_setting)
-        raw = np.asarray(self.blender(inputs))
+        with clock("prepare"):
+            crop = _crop_layers(tgt, tgt_lab, layer, window, res, key)
+            inputs = build_inputs(crop, aligned.rgb, aligned.mask, key, opts.color_reference, chroma_setting)
+        with clock("model"):
+            raw = np.asarray(self.blender(inputs))
         if raw.shape != (res, res, 3) or raw.dtype != np.uint8:
             raise RuntimeError(
                 f"blender {self.blender.name!r} returned {raw.shape} {raw.dtype}, expected {(res, res, 3)} uint8"
@@ -234,11 +252,30 @@ class HeadBlendingPipeline:
         if not chroma_setting and opts.output_background != "original":
             notes.append("this model works on real backgrounds (no chroma key): the original background is kept")
             opts = BlendOptions(**{**opts.__dict__, "output_background": "original"})
-        return _assemble(tgt, tgt_lab, layer, raw, inputs, window, key, bg, opts, chroma_setting,
-                         self.blender.name, notes)
+        with clock("composite"):
+            return _assemble(tgt, tgt_lab, layer, raw, inputs, window, key, bg, opts, chroma_setting,
+                             self.blender.name, notes)
 
 
 # --------------------------------------------------------------------------- helpers: options
+
+
+class _Stopwatch:
+    """``with clock("stage"):`` adds the block's wall time to ``timings[stage]``; nothing when None."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        if self.timings is None:
+            yield
+            return
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
 def find_parser() -> Parser | None:

@@ -12,9 +12,10 @@ want="$(cat "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt" "$ROOT/pyproje
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   echo "[changer] setting up $VENV (first run or requirements changed) ..."
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements-dev.txt"
-  "$VENV/bin/python" -m pip install -q --no-deps -e "$ROOT"
+  pip_q() { "$VENV/bin/python" -m pip install -q "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }; }
+  pip_q --upgrade pip
+  pip_q -r "$ROOT/requirements-dev.txt"
+  pip_q --no-deps -e "$ROOT"
   echo "$want" > "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"

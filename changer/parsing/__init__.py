@@ -1,0 +1,12 @@
+"""Head parsing: a small 5-class segmentation network and the pipeline's parser hook.
+
+``get_parser()`` returns the bundled :class:`HeadParser` (``changer/weights/parser/``) or
+None; :func:`changer.pipeline.find_parser` calls it when the user gives no label maps.
+"""
+
+from changer.parsing.config import ParserConfig
+from changer.parsing.metrics import IoUAccumulator, pooled_iou
+from changer.parsing.network import ParserNet
+from changer.parsing.parser import HeadParser, get_parser
+
+__all__ = ["HeadParser", "IoUAccumulator", "ParserConfig", "ParserNet", "get_parser", "pooled_iou"]

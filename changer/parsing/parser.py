@@ -1,0 +1,132 @@
+"""``HeadParser``: RGB photo of any size -> 5-class label map, and the pipeline's parser hook.
+
+:func:`get_parser` is what :func:`changer.pipeline.find_parser` calls: it returns the
+parser bundled in ``changer/weights/parser/`` (``config.json`` + ``model.safetensors``),
+or None when no weights are bundled. ``$CHANGER_PARSER`` overrides it: a model folder or
+Hub repo id to load instead, or ``off`` to disable parsing (the user then passes labels).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+
+from changer.parsing.network import ParserNet
+
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights" / "parser"
+"""Where the bundled parser weights live (inside the package)."""
+
+PARSER_ENV = "CHANGER_PARSER"
+
+_CACHE: dict[tuple[str, float], HeadParser] = {}
+
+
+class HeadParser:
+    """Callable ``HxWx3 uint8 RGB -> HxW uint8`` labels (0 background, 1 face, 2 hair, 3 neck, 4 body).
+
+    The picture is resized so that its longer side is :attr:`input_size` (aspect ratio
+    kept; the network pads the sides to a multiple of 32 itself), the logits are resized
+    back bilinearly to the picture's size and the arg-max is taken there.
+    """
+
+    def __init__(self, net: ParserNet, input_size: int | None = None, device: str | torch.device | None = None) -> None:
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.net = net.to(self.device).eval()
+        if self.device.type == "cpu":  # oneDNN depthwise convs are faster in NHWC
+            self.net = self.net.to(memory_format=torch.channels_last)
+        self.input_size = int(input_size or net.config.input_size)
+
+    @classmethod
+    def from_pretrained(cls, model_id: str | os.PathLike[str], device: str | None = None, **kwargs: Any) -> HeadParser:
+        """Load a folder (``config.json`` + ``model.safetensors``) or a Hub repo id."""
+        return cls(ParserNet.from_pretrained(str(model_id), **kwargs), device=device)
+
+    @property
+    def config(self):  # noqa: ANN201 (ParserConfig)
+        return self.net.config
+
+    def working_size(self, shape: tuple[int, int]) -> tuple[int, int]:
+        """``(h, w)`` the network sees for a picture of ``shape``: longer side = input_size."""
+        h, w = shape
+        k = self.input_size / max(h, w)
+        return max(1, round(h * k)), max(1, round(w * k))
+
+    def logits(self, rgb: np.ndarray) -> np.ndarray:
+        """``(C, h, w) float32`` logits at the working size (see :meth:`working_size`)."""
+        rgb = _as_rgb(rgb)
+        h, w = self.working_size(rgb.shape[:2])
+        if (h, w) != rgb.shape[:2]:
+            shrink = h < rgb.shape[0]
+            rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+        x = torch.from_numpy(np.array(rgb, copy=True)).to(self.device).permute(2, 0, 1)[None].float() / 255.0
+        if self.device.type == "cpu":
+            x = x.contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode():
+            out = self.net(x)[0]
+        return out.float().cpu().numpy()
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        rgb = _as_rgb(rgb)
+        return upsample_argmax(self.logits(rgb), rgb.shape[:2])
+
+    def __repr__(self) -> str:
+        return f"HeadParser(input_size={self.input_size}, params={self.net.num_parameters()}, device={str(self.device)!r})"
+
+
+def upsample_argmax(logits: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Arg-max over classes of ``(C, h, w)`` logits resized bilinearly to ``shape``.
+
+    Class by class with a running maximum, so memory stays at a few ``H x W`` planes even
+    for very large photos.
+    """
+    h, w = shape
+    if logits.shape[1:] == (h, w):
+        return logits.argmax(0).astype(np.uint8)
+    best = np.full((h, w), -np.inf, np.float32)
+    labels = np.zeros((h, w), np.uint8)
+    for c in range(logits.shape[0]):
+        plane = cv2.resize(np.ascontiguousarray(logits[c]), (w, h), interpolation=cv2.INTER_LINEAR)
+        better = plane > best
+        best[better] = plane[better]
+        labels[better] = c
+    return labels
+
+
+def _as_rgb(img: np.ndarray) -> np.ndarray:
+    """``HxWx3 uint8`` from a gray, RGB or RGBA uint8 array."""
+    img = np.asarray(img)
+    if img.dtype != np.uint8:
+        raise ValueError(f"the parser expects uint8 pixels, got {img.dtype}")
+    if img.ndim == 2:
+        return np.repeat(img[..., None], 3, axis=2)
+    if img.ndim == 3 and img.shape[2] in (3, 4):
+        return img[..., :3]
+    raise ValueError(f"the parser expects an HxWx3 RGB image, got shape {img.shape}")
+
+
+def _is_model_dir(folder: Path) -> bool:
+    return (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
+
+
+def get_parser() -> HeadParser | None:
+    """The pipeline's parser hook: the bundled parser (cached), ``$CHANGER_PARSER``'s, or None."""
+    env = os.environ.get(PARSER_ENV, "").strip()
+    if env.lower() in ("off", "none", "0"):
+        return None
+    if env and not Path(env).expanduser().is_dir():  # a Hub repo id
+        key = (env, 0.0)
+        if key not in _CACHE:
+            _CACHE[key] = HeadParser.from_pretrained(env)
+        return _CACHE[key]
+    folder = Path(env).expanduser() if env else WEIGHTS_DIR
+    if not _is_model_dir(folder):
+        return None
+    key = (str(folder.resolve()), (folder / "model.safetensors").stat().st_mtime)
+    if key not in _CACHE:
+        _CACHE[key] = HeadParser.from_pretrained(folder)
+    return _CACHE[key]

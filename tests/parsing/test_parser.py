@@ -1,0 +1,349 @@
+"""The head parser: network, Hub round trip, IoU, the pipeline hook, training and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import changer.parsing.parser as parser_module
+from changer import labels as L
+from changer.cli import main
+from changer.data.synthetic import synthetic_person, write_synthetic_dataset
+from changer.parsing import HeadParser, ParserConfig, ParserNet, get_parser
+from changer.parsing.metrics import IoUAccumulator, confusion, iou_table, pooled_iou
+from changer.parsing.parser import upsample_argmax
+from changer.parsing.train import (
+    ParserTrainConfig,
+    augment,
+    class_weights,
+    export_parser,
+    make_batch,
+    split_train_val,
+    train_parser,
+)
+from changer.pipeline import find_parser
+
+TINY = {"widths": (4, 8, 8, 16, 16), "depths": (1, 1, 1, 1, 1), "expand": 1, "decoder_widths": (8, 8, 8, 8),
+        "input_size": 64}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+@pytest.fixture
+def tiny_dir(tmp_path: Path) -> Path:
+    torch.manual_seed(0)
+    net = ParserNet(ParserConfig(**TINY)).eval()
+    net.save_pretrained(tmp_path / "tiny")
+    return tmp_path / "tiny"
+
+
+# --------------------------------------------------------------------------- network
+
+
+@pytest.mark.parametrize("shape", [(128, 128), (256, 256), (97, 131), (33, 40)])
+def test_network_output_shape(shape: tuple[int, int]) -> None:
+    net = ParserNet().eval()
+    with torch.inference_mode():
+        out = net(torch.rand(2, 3, *shape))
+    assert out.shape == (2, L.NUM_CLASSES, *shape)
+    assert torch.isfinite(out).all()
+
+
+def test_default_network_size() -> None:
+    n = ParserNet().num_parameters()
+    assert 300_000 <= n <= 1_000_000
+
+
+def test_network_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="expects"):
+        ParserNet(ParserConfig(**TINY))(torch.rand(1, 4, 32, 32))
+
+
+def test_config_validation() -> None:
+    with pytest.raises(ValueError):
+        ParserConfig(widths=(8, 8))
+    with pytest.raises(TypeError, match="unknown"):
+        ParserNet(ParserConfig(**TINY).to_dict() | {"nope": 1})
+
+
+def test_save_load_round_trip_is_identical(tiny_dir: Path) -> None:
+    assert sorted(p.name for p in tiny_dir.iterdir()) == ["README.md", "config.json", "model.safetensors"]
+    saved = json.loads((tiny_dir / "config.json").read_text())
+    assert saved["widths"] == list(TINY["widths"]) and saved["input_size"] == 64
+    a = ParserNet(ParserConfig(**TINY))
+    from safetensors.torch import load_model
+
+    load_model(a, str(tiny_dir / "model.safetensors"))
+    b = ParserNet.from_pretrained(str(tiny_dir))
+    assert b.config == ParserConfig(**TINY)
+    x = torch.rand(1, 3, 70, 90)
+    with torch.inference_mode():
+        assert torch.equal(a.eval()(x), b(x))
+
+
+def test_fp16_weights_load_into_fp32(tmp_path: Path) -> None:
+    net = ParserNet(ParserConfig(**TINY)).eval()
+    with torch.no_grad():  # non-trivial BN statistics
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+    check = [synthetic_person(64, np.random.default_rng(i)) for i in range(2)]
+    report = export_parser(net, tmp_path / "half", check=check, fp16=True)
+    assert report["dtype"] == "float16"
+    from safetensors.torch import load_file
+
+    assert load_file(str(tmp_path / "half" / "model.safetensors"))["head.weight"].dtype == torch.float16
+    loaded = ParserNet.from_pretrained(str(tmp_path / "half"))
+    assert loaded.head.weight.dtype == torch.float32
+    x = torch.rand(1, 3, 64, 64)
+    with torch.inference_mode():
+        assert torch.allclose(loaded(x), net(x), atol=2e-2)
+
+
+def test_loading_refuses_missing_weights(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps(ParserConfig(**TINY).to_dict()))
+    with pytest.raises(FileNotFoundError, match="safetensors"):
+        ParserNet.from_pretrained(str(tmp_path))
+
+
+# --------------------------------------------------------------------------- IoU
+
+
+def test_iou_hand_computed() -> None:
+    ref1 = np.array([[0, 0, 1], [1, 1, 2]])
+    pred1 = np.array([[0, 1, 1], [1, 2, 2]])
+    ref2 = np.array([[3, 3], [4, 4]])
+    pred2 = np.array([[3, 4], [4, 4]])
+    # class 0: I=1, U=2; class 1: I=2 (+0), U=4; class 2: I=1, U=2; class 3: I=1, U=2; class 4: I=2, U=3
+    iou = pooled_iou([(pred1, ref1), (pred2, ref2)])
+    np.testing.assert_allclose(iou, [1 / 2, 2 / 4, 1 / 2, 1 / 2, 2 / 3])
+    acc = IoUAccumulator()
+    acc.add(pred1, ref1)
+    acc.add(pred2, ref2)
+    assert acc.images == 2
+    assert acc.mean_iou() == pytest.approx(np.mean([0.5, 0.5, 0.5, 0.5, 2 / 3]))
+    assert acc.pixel_accuracy() == pytest.approx(7 / 10)
+
+
+def test_iou_is_pooled_not_averaged() -> None:
+    # image 1: face I=1 U=1 (IoU 1); image 2: face I=1 U=9 (IoU 1/9); pooled: 2/10, mean of images: 5/9
+    ref_a, pred_a = np.array([[1]]), np.array([[1]])
+    ref_b = np.ones((3, 3), int)
+    pred_b = np.zeros((3, 3), int)
+    pred_b[0, 0] = 1
+    assert pooled_iou([(pred_a, ref_a), (pred_b, ref_b)])[1] == pytest.approx(2 / 10)
+
+
+def test_iou_absent_class_is_nan_and_table() -> None:
+    iou = pooled_iou([(np.zeros((2, 2), int), np.zeros((2, 2), int))])
+    assert iou[0] == 1.0 and np.isnan(iou[1:]).all()
+    text = iou_table({"x": iou})
+    assert "| x | 1.000 | n/a" in text and "mean" in text
+    with pytest.raises(ValueError, match="shape"):
+        confusion(np.zeros((2, 2)), np.zeros((2, 3)))
+
+
+# --------------------------------------------------------------------------- parser and hook
+
+
+def test_parser_any_size_and_format(tiny_dir: Path) -> None:
+    parser = HeadParser.from_pretrained(tiny_dir, device="cpu")
+    rng = np.random.default_rng(0)
+    for shape in [(64, 64), (101, 57), (40, 300)]:
+        img = rng.integers(0, 255, (*shape, 3), dtype=np.uint8)
+        lab = parser(img)
+        assert lab.shape == shape and lab.dtype == np.uint8 and lab.max() < L.NUM_CLASSES
+        assert max(parser.working_size(shape)) == 64
+    gray = rng.integers(0, 255, (50, 60), dtype=np.uint8)
+    assert parser(gray).shape == (50, 60)
+    rgba = rng.integers(0, 255, (50, 60, 4), dtype=np.uint8)
+    np.testing.assert_array_equal(parser(rgba), parser(rgba[..., :3]))
+    with pytest.raises(ValueError, match="uint8"):
+        parser(np.zeros((50, 60, 3), np.float32))
+
+
+def test_upsample_argmax_matches_full_resize() -> None:
+    import cv2
+
+    logits = np.random.default_rng(0).standard_normal((5, 9, 13)).astype(np.float32)
+    full = cv2.resize(logits.transpose(1, 2, 0), (41, 29), interpolation=cv2.INTER_LINEAR).argmax(2)
+    np.testing.assert_array_equal(upsample_argmax(logits, (29, 41)), full)
+
+
+def test_get_parser_none_without_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(parser_module.PARSER_ENV, raising=False)
+    monkeypatch.setattr(parser_module, "WEIGHTS_DIR", tmp_path / "missing")
+    assert get_parser() is None
+    assert find_parser() is None
+
+
+def test_get_parser_loads_bundled_weights(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(parser_module.PARSER_ENV, raising=False)
+    monkeypatch.setattr(parser_module, "WEIGHTS_DIR", tiny_dir)
+    parser = get_parser()
+    assert isinstance(parser, HeadParser)
+    assert get_parser() is parser  # cached
+    assert find_parser() is parser  # the pipeline's hook
+    img, _ = synthetic_person(80, np.random.default_rng(3))
+    assert parser(img).shape == (80, 80)
+    monkeypatch.setenv(parser_module.PARSER_ENV, "off")
+    assert get_parser() is None
+
+
+def test_pipeline_uses_the_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without label files the pipeline asks ``changer.parsing.get_parser()`` (stubbed here)."""
+    from changer.blenders import BaselineBlender
+    from changer.imageio import InputError
+    from changer.pipeline import HeadBlendingPipeline
+
+    calls = []
+
+    def parse(img: np.ndarray) -> np.ndarray:
+        calls.append(img.shape)
+        return synthetic_person(img.shape[0], np.random.default_rng(5))[1]
+
+    monkeypatch.setattr("changer.parsing.get_parser", lambda: parse)
+    pipe = HeadBlendingPipeline(BaselineBlender("paste", resolution=64))
+    src, _ = synthetic_person(96, np.random.default_rng(1))
+    tgt, _ = synthetic_person(96, np.random.default_rng(2))
+    timings: dict[str, float] = {}
+    try:
+        result = pipe(src, tgt, timings=timings)
+    except InputError:  # pragma: no cover - the stub always has a head
+        pytest.fail("the parser hook was not used")
+    assert len(calls) == 2 and result.image.shape == tgt.shape
+    assert {"load", "parse", "align", "prepare", "model", "composite"} <= set(timings)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def test_augment_and_class_weights() -> None:
+    img, lab = synthetic_person(96, np.random.default_rng(0))
+    cfg = ParserTrainConfig(crop=64)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        a, b = augment(img, lab, rng, cfg)
+        assert a.shape == (64, 64, 3) and a.dtype == np.uint8 and b.shape == (64, 64) and b.max() < 5
+    w = class_weights([lab])
+    share = np.bincount(lab.ravel(), minlength=5) / lab.size
+    assert w[L.NECK] > w[L.BACKGROUND] and (share * w).sum() == pytest.approx(1.0, rel=1e-5)
+    x, y = make_batch([img], [lab], np.random.default_rng(0), ParserTrainConfig(crop=48, batch_size=3))
+    assert x.shape == (3, 3, 48, 48) and y.shape == (3, 48, 48) and 0 <= float(x.min()) <= float(x.max()) <= 1
+
+
+def test_key_background_replaces_background() -> None:
+    img, lab = synthetic_person(64, np.random.default_rng(0))
+    cfg = ParserTrainConfig(crop=64, key_bg_prob=1.0, random_bg_prob=0.0, scale_range=(1.0, 1.0), rotate_deg=0)
+    rng = np.random.default_rng(1)
+    greenish = 0
+    for _ in range(6):
+        a, b = augment(img, lab, rng, cfg)
+        bg = a[b == L.BACKGROUND].astype(float).mean(0)
+        greenish += int(bg[1] > bg[0] + 30 or bg[2] > bg[0] + 30)
+    assert greenish >= 4  # photometric jitter may wash one out
+
+
+def test_a_few_steps_lower_the_loss(tmp_path: Path) -> None:
+    root = write_synthetic_dataset(tmp_path / "data", splits={"train": 2}, frames_per_clip=2, size=64)
+    from changer.data.dataset import TalkingHeads
+    from changer.parsing.train import load_frames
+
+    images, labels = load_frames(TalkingHeads(root).frames("train"))
+    cfg = ParserTrainConfig(crop=64, batch_size=4)
+    x, y = make_batch(images, labels, np.random.default_rng(0), cfg)
+    torch.manual_seed(0)
+    net = ParserNet(ParserConfig(**TINY)).train()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(15):
+        loss = torch.nn.functional.cross_entropy(net(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.8 * losses[0]
+
+
+def test_train_parser_runs_logs_and_resumes(tmp_path: Path) -> None:
+    root = write_synthetic_dataset(tmp_path / "data", splits={"train": 2}, frames_per_clip=4, size=64)
+    cfg = ParserTrainConfig(crop=48, batch_size=2, steps=4, log_every=2, warmup_steps=1, network=dict(TINY),
+                            val_every_minutes=0.0)
+    out = tmp_path / "run"
+    folder = train_parser(cfg, root, out, progress=False)
+    assert folder == out / "model" and (folder / "model.safetensors").is_file()
+    assert ParserNet.from_pretrained(str(folder)).config.train_crop == 48
+    rows = list(csv.DictReader((out / "log.csv").open()))
+    assert [r["step"] for r in rows if r["loss"]] == ["2", "4"] and rows[-1]["val_miou"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 4 and summary["val_frames"] == 2
+    assert not list(out.rglob("*.pt")) and not list(out.rglob("*.bin"))
+    train_parser(ParserTrainConfig(**{**cfg.__dict__, "steps": 6}), root, out, resume=True, progress=False)
+    rows = list(csv.DictReader((out / "log.csv").open()))
+    assert [r["step"] for r in rows if r["loss"]] == ["2", "4", "6"]
+
+
+def test_split_train_val_keeps_clip_tails() -> None:
+    from changer.data.dataset import Frame
+
+    frames = [Frame("c", "i", "train", f"{k:04d}", Path("x"), Path("y")) for k in range(10)]
+    train, val = split_train_val(frames, 0.2)
+    assert [f.index for f in val] == ["0008", "0009"] and len(train) == 8
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_parse_image(tiny_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    img, _ = synthetic_person(72, np.random.default_rng(0))
+    Image.fromarray(img).save(tmp_path / "a.png")
+    assert main(["parse", "--image", str(tmp_path / "a.png"), "--out", str(tmp_path / "l.png"),
+                 "--model", str(tiny_dir)]) == 0
+    lab = np.asarray(Image.open(tmp_path / "l.png"))
+    assert lab.shape == (72, 72) and lab.max() < 5
+    assert main(["parse", "--image", str(tmp_path / "a.png"), "--out", str(tmp_path / "c.png"),
+                 "--model", str(tiny_dir), "--color"]) == 0
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "c.png")), L.colorize(lab))
+    assert "wrote" in capsys.readouterr().out
+    assert main(["parse", "--out", str(tmp_path / "x.png")]) == 2
+
+
+def test_cli_parse_eval(tiny_dir: Path, synthetic_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", "eval", "--data", str(synthetic_data), "--splits", "train,test_hdtf",
+                 "--model", str(tiny_dir)]) == 0
+    out = capsys.readouterr().out
+    for word in (*L.CLASS_NAMES, "train", "test_hdtf", "all", "mean"):
+        assert word in out
+
+
+@pytest.mark.data
+def test_real_frames_parse_shapes(shared_data: Path, tiny_dir: Path) -> None:
+    from changer.data.dataset import TalkingHeads
+
+    frame = TalkingHeads(shared_data).frames("test_green")[0]
+    lab = HeadParser.from_pretrained(tiny_dir, device="cpu")(frame.load_image())
+    assert lab.shape == frame.load_labels().shape
+
+
+@pytest.mark.data
+def test_bundled_parser_on_real_frames(shared_data: Path) -> None:
+    """The bundled weights parse held-out real frames well (regression guard)."""
+    from changer.data.dataset import TalkingHeads
+
+    assert parser_module._is_model_dir(parser_module.WEIGHTS_DIR), "no bundled parser in changer/weights/parser"
+    parser = HeadParser.from_pretrained(parser_module.WEIGHTS_DIR, device="cpu")
+    frames = TalkingHeads(shared_data).frames("test_hdtf")[::6]
+    acc = IoUAccumulator()
+    for f in frames:
+        acc.add(parser(f.load_image()), f.load_labels())
+    assert acc.mean_iou() > 0.6, acc.iou()
