@@ -95,6 +95,10 @@ class Attention(nn.Module):
 class TransformerBlock(nn.Module):
     """Pre-norm block: CPE, self-attention, optional cross-attention (masked), MLP.
 
+    ``sa_pool > 1`` average-pools the keys/values of the self-attention (PVT-style spatial
+    reduction): queries stay on the token grid, the context they read is ``sa_pool`` times
+    coarser, which cuts the quadratic cost ``sa_pool**2`` times.
+
     The order self -> cross -> MLP means that, in one block, a query's output depends on
     the context only through its own (masked) cross-attention row; FPAT's type isolation
     is therefore exact per block (the tests check it).
@@ -108,8 +112,10 @@ class TransformerBlock(nn.Module):
         cross: bool = True,
         self_attn: bool = True,
         null_kv: bool = False,
+        sa_pool: int = 1,
     ) -> None:
         super().__init__()
+        self.sa_pool = sa_pool
         self.cpe = nn.Conv2d(dim, dim, 3, padding=1, groups=dim)
         self.norm_sa = nn.LayerNorm(dim) if self_attn else None
         self.self_attn = Attention(dim, heads) if self_attn else None
@@ -130,7 +136,12 @@ class TransformerBlock(nn.Module):
         """``x``: ``(B, h*w, dim)`` queries on an ``hw`` grid; ``context``: ``(B, Nk, dim)``."""
         x = x + self.cpe(to_map(x, hw)).flatten(2).transpose(1, 2)
         if self.self_attn is not None:
-            x = x + self.self_attn(self.norm_sa(x))
+            h = self.norm_sa(x)
+            ctx = None
+            if self.sa_pool > 1:
+                ctx = F.avg_pool2d(to_map(h, hw), self.sa_pool, ceil_mode=True, count_include_pad=False)
+                ctx = ctx.flatten(2).transpose(1, 2)
+            x = x + self.self_attn(h, ctx)
         if self.cross_attn is not None:
             if context is None:
                 raise ValueError("this block has cross-attention and needs a context")

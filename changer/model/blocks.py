@@ -67,4 +67,7 @@ class Up(nn.Module):
             self.conv.bias.copy_(self.conv.bias[::4].repeat_interleave(4))
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return F.pixel_shuffle(self.conv(h), 2)
+        out = F.pixel_shuffle(self.conv(h), 2)  # always NCHW-contiguous
+        if h.is_contiguous(memory_format=torch.channels_last):  # stay NHWC (fast CPU convs)
+            out = out.contiguous(memory_format=torch.channels_last)
+        return out

@@ -100,7 +100,14 @@ class CHANGER(
         """Number of trainable parameters."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
 
-    def _check(self, x: torch.Tensor, c: torch.Tensor, b: torch.Tensor) -> None:
+    def _check(
+        self,
+        x: torch.Tensor,
+        c: torch.Tensor,
+        b: torch.Tensor,
+        b_mask: torch.Tensor | None,
+        fg_types: torch.Tensor | None,
+    ) -> None:
         s = self.stride
         if x.ndim != 4 or x.shape[1] != IN_CHANNELS:
             raise ValueError(f"x must be (B, {IN_CHANNELS}, H, W), got {tuple(x.shape)}")
@@ -115,6 +122,13 @@ class CHANGER(
                 raise ValueError(
                     f"{name}: height and width must be multiples of {s}, got {h}x{w}; pad or resize"
                 )
+        n, _, h, w = x.shape
+        if b_mask is not None and tuple(b_mask.shape) != (n, 1, h, w):
+            raise ValueError(f"b_mask must be {(n, 1, h, w)}, got {tuple(b_mask.shape)}")
+        if fg_types is not None and tuple(fg_types.shape) != (n, h // s, w // s):
+            raise ValueError(
+                f"fg_types must be {(n, h // s, w // s)} (token grid), got {tuple(fg_types.shape)}"
+            )
 
     def forward(
         self,
@@ -145,7 +159,7 @@ class CHANGER(
             output or ``None``; ``fg_logits``: ``(B, 3, H/s, W/s)`` or ``None``;
             ``fg_types``: ``(B, H/s, W/s)`` types FPAT used, or ``None``.
         """
-        self._check(x, c, b)
+        self._check(x, c, b, b_mask, fg_types)
         if x.device.type == "cpu":  # oneDNN convs are several times faster in NHWC
             x, c, b = (t.contiguous(memory_format=torch.channels_last) for t in (x, c, b))
         k = self.default_key if key is None else key.to(x)

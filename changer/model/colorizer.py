@@ -39,12 +39,13 @@ class HeadColorizer(nn.Module):
 
     def __init__(
         self, dim: int, heads: int, depth: int, stride: int, mlp_ratio: float = 2.0,
-        use_reference: bool = True,
+        use_reference: bool = True, sa_pool: int = 1,
     ) -> None:
         super().__init__()
         self.stride = stride
         self.blocks = nn.ModuleList(
-            TransformerBlock(dim, heads, mlp_ratio, cross=use_reference) for _ in range(depth)
+            TransformerBlock(dim, heads, mlp_ratio, cross=use_reference, sa_pool=sa_pool)
+            for _ in range(depth)
         )
         self.norm = nn.LayerNorm(dim)
         self.to_rgb = nn.Linear(dim, 3 * stride * stride) if use_reference else None

@@ -44,6 +44,8 @@ class ChangerConfig:
         color_ref_pool: the colour-reference tokens ``phi_c(C)`` are average-pooled by this
             factor (1/16 grid by default): ``C`` is not aligned with ``X`` and only supplies
             colours, so fewer keys cost little and make the cross-attention cheaper.
+        sa_pool: keys/values of every self-attention are average-pooled by this factor
+            (PVT-style spatial reduction; queries stay on the token grid).
         use_colorizer: ``False`` is the ``no_colorizer`` ablation: ``x`` carries the colour
             head, there is no colour reference, no cross-attention to it and no ToRGB.
         use_fpat: ``False`` is the ``no_fpat`` ablation: unmasked attention to the body
@@ -68,6 +70,7 @@ class ChangerConfig:
     colorizer_depth: int = 2
     blender_depth: int = 2
     color_ref_pool: int = 2
+    sa_pool: int = 2
     use_colorizer: bool = True
     use_fpat: bool = True
     chroma: bool = True

@@ -93,11 +93,12 @@ class FPAT(nn.Module):
     the cross-attention is plain; the null token is kept so both variants match in size."""
 
     def __init__(self, dim: int, heads: int, depth: int, mlp_ratio: float = 2.0,
-                 masked: bool = True) -> None:
+                 masked: bool = True, sa_pool: int = 1) -> None:
         super().__init__()
         self.masked = masked
         self.blocks = nn.ModuleList(
-            TransformerBlock(dim, heads, mlp_ratio, cross=True, null_kv=True) for _ in range(depth)
+            TransformerBlock(dim, heads, mlp_ratio, cross=True, null_kv=True, sa_pool=sa_pool)
+            for _ in range(depth)
         )
 
     def forward(

@@ -26,17 +26,19 @@ class ChangerGenerator(nn.Module):
     def __init__(self, cfg: ChangerConfig) -> None:
         super().__init__()
         self.stride = cfg.stride
-        self.encoder = Encoder(IN_CHANNELS, cfg.channels)
+        self.encoder = Encoder(IN_CHANNELS, cfg.channels, top_block=False)
         self.proj = nn.Conv2d(cfg.channels[-1], cfg.dim, 1)
         self.pos = PosEmbed(cfg.dim)
         self.phi_c = RefEmbed(cfg.channels, cfg.dim, pool=cfg.color_ref_pool) if cfg.use_colorizer else None
         self.phi_b = RefEmbed(cfg.channels, cfg.dim)
         self.colorizer = HeadColorizer(
             cfg.dim, cfg.heads, cfg.colorizer_depth, cfg.stride, cfg.mlp_ratio,
-            use_reference=cfg.use_colorizer,
+            use_reference=cfg.use_colorizer, sa_pool=cfg.sa_pool,
         )
         self.fg_head = ForegroundHead(cfg.dim) if cfg.use_fpat else None
-        self.blender = FPAT(cfg.dim, cfg.heads, cfg.blender_depth, cfg.mlp_ratio, masked=cfg.use_fpat)
+        self.blender = FPAT(
+            cfg.dim, cfg.heads, cfg.blender_depth, cfg.mlp_ratio, masked=cfg.use_fpat, sa_pool=cfg.sa_pool
+        )
         self.decoder = Decoder(cfg.dim, cfg.channels, z_dim=cfg.dim + 3)  # z = (z_c, key)
 
     def forward(

@@ -32,8 +32,14 @@ def _make_inputs(size: int, batch: int = 1, seed: int = 0) -> tuple[torch.Tensor
 
 
 @pytest.fixture(autouse=True)
-def _seed() -> None:
+def _seed_and_one_thread():  # noqa: ANN202
+    """Seeded, and single-threaded: these tiny models gain nothing from a second thread,
+    and a busy machine (oversubscribed cores) slows multi-threaded kernels many times."""
     torch.manual_seed(0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture

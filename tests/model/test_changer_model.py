@@ -34,6 +34,17 @@ def test_shapes(small_config, make_inputs, variant: str, size: int) -> None:
         assert out["fg_logits"] is None and out["fg_types"] is None
 
 
+@pytest.mark.parametrize("variant", ["full", "h2sb"])
+def test_non_square_and_batch(small_config, make_inputs, variant: str) -> None:
+    model = CHANGER(small_config(variant)).eval()
+    x, c, b = (t[..., :40, :] for t in make_inputs(64, batch=2))  # 40 x 64
+    with torch.no_grad():
+        out = model(x, c, b)
+    assert out["y"].shape == (2, 3, 40, 64)
+    if out["fg_logits"] is not None:
+        assert out["fg_logits"].shape == (2, 3, 5, 8)
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_known_pixels_pass_through(small_config, make_inputs, variant: str) -> None:
     model = CHANGER(small_config(variant)).eval()
@@ -65,6 +76,19 @@ def test_sizes_must_be_multiples_of_stride(small_config, make_inputs) -> None:
         model(x[..., :60], c, b[..., :60])
     with pytest.raises(ValueError, match=r"\(B, 5, H, W\)"):
         model(x[:, :4], c, b)
+    with pytest.raises(ValueError, match="token grid"):
+        model(x, c, b, fg_types=torch.zeros(1, 64, 64, dtype=torch.long))
+
+
+def test_teacher_forced_types_are_used(small_config, make_inputs) -> None:
+    model = CHANGER(small_config("full")).eval()
+    x, c, b = make_inputs(64)
+    types = torch.randint(0, 3, (1, 8, 8))
+    with torch.no_grad():
+        out = model(x, c, b, fg_types=types)
+        free = model(x, c, b)
+    assert torch.equal(out["fg_types"], types)
+    assert torch.equal(free["fg_types"], free["fg_logits"].argmax(1))
 
 
 @pytest.mark.parametrize("variant", ["full", "no_fpat", "no_colorizer", "h2sb"])
@@ -124,12 +148,12 @@ def test_init_from_dict_and_kwargs(small_config) -> None:
 
 def test_optimisation_lowers_loss(small_config, make_inputs) -> None:
     model = CHANGER(small_config("full")).train()
-    x, c, b = make_inputs(64, batch=2)
-    coarse = torch.rand(2, 3, 8, 8, generator=torch.Generator().manual_seed(1)) * 2 - 1
-    target = F.interpolate(coarse, size=64, mode="bilinear", align_corners=False)
+    x, c, b = make_inputs(48)
+    coarse = torch.rand(1, 3, 6, 6, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    target = F.interpolate(coarse, size=48, mode="bilinear", align_corners=False)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
-    for _ in range(15):
+    for _ in range(8):
         out = model(x, c, b)
         m = out["mask"].expand(-1, 3, -1, -1) > 0  # the pixels the network produces
         head = x[:, 4:5].expand(-1, 3, -1, -1) > 0
@@ -138,4 +162,4 @@ def test_optimisation_lowers_loss(small_config, make_inputs) -> None:
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    assert losses[-1] < 0.7 * losses[0], losses
+    assert losses[-1] < 0.8 * losses[0], losses

@@ -36,7 +36,7 @@ def test_mask_without_null_falls_back_to_all_keys() -> None:
 
 
 def _setup(dim: int = 32, hw: tuple[int, int] = (4, 4)) -> tuple[FPAT, torch.Tensor, ...]:
-    fpat = FPAT(dim, heads=2, depth=1).eval()
+    fpat = FPAT(dim, heads=2, depth=1, sa_pool=2).eval()
     n = hw[0] * hw[1]
     q = torch.randn(1, n, dim)
     ref = torch.randn(1, n, dim)
@@ -70,7 +70,8 @@ def test_unmasked_fpat_mixes_types() -> None:
         base = fpat(q, (4, 4), ref)
         other = ref.clone()
         other[0, kt[0] == TYPE_BACKGROUND] += torch.randn_like(other[0, kt[0] == TYPE_BACKGROUND]) * 3
-        assert (fpat(q, (4, 4), other)[0, qt[0] == TYPE_BODY] - base[0, qt[0] == TYPE_BODY]).abs().max() > 1e-3
+        body = qt[0] == TYPE_BODY
+        assert (fpat(q, (4, 4), other)[0, body] - base[0, body]).abs().max() > 1e-3
 
 
 def test_fpat_absent_type_is_finite() -> None:
