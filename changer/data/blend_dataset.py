@@ -65,7 +65,7 @@ class BlendDataset(Dataset):
         config: SampleConfig | None = None,
         size: int = 256,
         train: bool = False,
-        crop_scale: tuple[float, float] = (0.7, 1.0),
+        crop_scale: tuple[float, float] = (0.5, 1.0),
         colour_head: bool = False,
         donors: Sequence[Frame] | None = None,
     ):

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import torch
 
+from changer import labels as L
 from changer.parsing.network import ParserNet
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights" / "parser"
@@ -31,10 +32,16 @@ class HeadParser:
 
     The picture is resized so that its longer side is :attr:`input_size` (aspect ratio
     kept; the network pads the sides to a multiple of 32 itself), the logits are resized
-    back bilinearly to the picture's size and the arg-max is taken there.
+    back bilinearly to the picture's size and the arg-max is taken there. With ``clean``
+    (default) person pixels that are not connected to the main face become background
+    (:func:`clean_labels`), as in the talking-heads labels.
     """
 
-    def __init__(self, net: ParserNet, input_size: int | None = None, device: str | torch.device | None = None) -> None:
+    def __init__(
+        self, net: ParserNet, input_size: int | None = None, device: str | torch.device | None = None,
+        clean: bool = True,
+    ) -> None:
+        self.clean = clean
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.net = net.to(self.device).eval()
         if self.device.type == "cpu":  # oneDNN depthwise convs are faster in NHWC
@@ -42,9 +49,11 @@ class HeadParser:
         self.input_size = int(input_size or net.config.input_size)
 
     @classmethod
-    def from_pretrained(cls, model_id: str | os.PathLike[str], device: str | None = None, **kwargs: Any) -> HeadParser:
+    def from_pretrained(
+        cls, model_id: str | os.PathLike[str], device: str | None = None, clean: bool = True, **kwargs: Any
+    ) -> HeadParser:
         """Load a folder (``config.json`` + ``model.safetensors``) or a Hub repo id."""
-        return cls(ParserNet.from_pretrained(str(model_id), **kwargs), device=device)
+        return cls(ParserNet.from_pretrained(str(model_id), **kwargs), device=device, clean=clean)
 
     @property
     def config(self):  # noqa: ANN201 (ParserConfig)
@@ -72,7 +81,8 @@ class HeadParser:
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         rgb = _as_rgb(rgb)
-        return upsample_argmax(self.logits(rgb), rgb.shape[:2])
+        labels = upsample_argmax(self.logits(rgb), rgb.shape[:2])
+        return clean_labels(labels) if self.clean else labels
 
     def __repr__(self) -> str:
         return f"HeadParser(input_size={self.input_size}, params={self.net.num_parameters()}, device={str(self.device)!r})"
@@ -95,6 +105,33 @@ def upsample_argmax(logits: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         best[better] = plane[better]
         labels[better] = c
     return labels
+
+
+def clean_labels(labels: np.ndarray, min_face_share: float = 0.3) -> np.ndarray:
+    """Person pixels not connected to a main face become background.
+
+    Main faces: 8-connected face components of at least ``min_face_share`` times the
+    largest one. The person is every foreground component (face, hair, neck, body
+    together) that touches a main face; other foreground blobs (busy backgrounds taken
+    for hair or clothes) are set to background. A map without face pixels is unchanged.
+    """
+    face = (labels == L.FACE).astype(np.uint8)
+    n, face_cc, stats, _ = cv2.connectedComponentsWithStats(face, connectivity=8)
+    if n <= 1:
+        return labels
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    main = 1 + np.flatnonzero(areas >= min_face_share * areas.max())
+    fg = labels != L.BACKGROUND
+    _, fg_cc = cv2.connectedComponents(fg.astype(np.uint8), connectivity=8)
+    keep = np.zeros(fg_cc.max() + 1, bool)
+    keep[np.unique(fg_cc[np.isin(face_cc, main)])] = True
+    keep[0] = False
+    stray = fg & ~keep[fg_cc]
+    if not stray.any():
+        return labels
+    out = labels.copy()
+    out[stray] = L.BACKGROUND
+    return out
 
 
 def _as_rgb(img: np.ndarray) -> np.ndarray:

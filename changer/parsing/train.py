@@ -1,9 +1,11 @@
 """Training the head parser on the talking-heads ``train`` split (or any folder in that layout).
 
-Augmentation (all seeded): random flips, scale (0.5x..1.2x of the 256 px frame), small
-rotations and crops in one affine warp; colour jitter, gray, blur and noise; and, so that
-green-screen photos parse well, background pixels replaced by a flat, shaded or noisy
-green/blue key colour (soft matte edge, some spill) or by a smooth random colour field.
+Augmentation (all seeded): random flips, scale (0.4x..1.2x of the 256 px frame), small
+rotations and crops in one affine warp; clothes recoloured to any hue (so that skin-like
+clothing is not taken for skin) and, less often, hair; colour jitter, gray, blur and
+noise; and, so that green-screen photos parse well, background pixels replaced by a flat,
+shaded or noisy green/blue key colour (soft matte edge, some spill), or by a random
+texture (smooth colour field, stripes, shapes) so that busy backgrounds are not hair.
 Loss: cross-entropy with class weights ``1/sqrt(class share)`` (the neck is small). Adam
 with warm-up and a cosine decay over the run's budget (steps or minutes, whichever ends
 first). A validation set of held-out frames (the temporal tail of every training clip;
@@ -69,10 +71,12 @@ class ParserTrainConfig:
     checkpoint_every_minutes: float = 2.0
     log_every: int = 20
     threads: int = 1
-    scale_range: tuple[float, float] = (0.5, 1.2)
+    scale_range: tuple[float, float] = (0.4, 1.2)
     rotate_deg: float = 12.0
-    key_bg_prob: float = 0.35
-    random_bg_prob: float = 0.15
+    key_bg_prob: float = 0.3
+    random_bg_prob: float = 0.3
+    recolor_body_prob: float = 0.5
+    recolor_hair_prob: float = 0.2
     network: dict[str, Any] = field(default_factory=dict)
 
 
@@ -157,10 +161,47 @@ def _background(rng: np.random.Generator, size: int, key_prob: float) -> tuple[n
         if rng.random() < 0.5:  # sensor noise
             bg += rng.normal(0, rng.uniform(2, 12), bg.shape).astype(np.float32)
         return bg.clip(0, 255), key
+    return _texture(rng, size), None
+
+
+def _texture(rng: np.random.Generator, size: int) -> np.ndarray:
+    """A random non-key background: smooth colour field, stripes (flags, blinds) or shapes (rooms, props)."""
+    kind = rng.random()
     bg = np.stack([_smooth_field(rng, size, int(rng.integers(2, 6))) for _ in range(3)], -1) * 255
+    if kind < 0.35:  # stripes of two colours at a random angle and period
+        yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+        theta = rng.uniform(0, np.pi)
+        phase = (xx * np.cos(theta) + yy * np.sin(theta)) / rng.uniform(6, 40)
+        t = (np.sin(2 * np.pi * phase) > rng.uniform(-0.5, 0.5)).astype(np.float32)
+        t = cv2.GaussianBlur(t, (0, 0), rng.uniform(0.3, 1.5))[..., None]
+        bg = bg * 0.3 + (t * rng.uniform(0, 255, 3) + (1 - t) * rng.uniform(0, 255, 3)) * 0.7
+    elif kind < 0.7:  # random rectangles and ellipses
+        for _ in range(int(rng.integers(3, 12))):
+            colour = tuple(float(v) for v in rng.uniform(0, 255, 3))
+            c = tuple(int(v) for v in rng.integers(0, size, 2))
+            r = tuple(int(v) for v in rng.integers(4, max(5, size // 2), 2))
+            if rng.random() < 0.5:
+                cv2.rectangle(bg, (c[0] - r[0], c[1] - r[1]), (c[0] + r[0], c[1] + r[1]), colour, -1)
+            else:
+                cv2.ellipse(bg, c, r, float(rng.uniform(0, 180)), 0, 360, colour, -1)
+        bg = cv2.GaussianBlur(bg, (0, 0), rng.uniform(0.3, 2.0))
     if rng.random() < 0.5:
         bg += rng.normal(0, rng.uniform(2, 15), bg.shape).astype(np.float32)
-    return bg.clip(0, 255).astype(np.float32), None
+    return bg.clip(0, 255).astype(np.float32)
+
+
+def _recolor(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator, hue: float, sat: tuple[float, float],
+             val: tuple[float, float]) -> np.ndarray:
+    """``img`` (float32 RGB) with the hue of ``mask`` rotated by up to ``hue`` degrees and S/V scaled."""
+    if not mask.any():
+        return img
+    hsv = cv2.cvtColor(img.clip(0, 255).astype(np.uint8), cv2.COLOR_RGB2HSV).astype(np.float32)
+    hsv[..., 0] = (hsv[..., 0] + rng.uniform(-hue, hue) / 2) % 180
+    hsv[..., 1] = (hsv[..., 1] * rng.uniform(*sat) + rng.uniform(0, 40) * (rng.random() < 0.3)).clip(0, 255)
+    hsv[..., 2] = (hsv[..., 2] * rng.uniform(*val)).clip(0, 255)
+    new = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB).astype(np.float32)
+    soft = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.8)[..., None]
+    return img * (1 - soft) + new * soft
 
 
 def _replace_background(
@@ -212,6 +253,10 @@ def augment(
     img = cv2.warpAffine(img, m, (crop, crop), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     lab = cv2.warpAffine(lab, m, (crop, crop), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
     out = img.astype(np.float32)
+    if rng.random() < cfg.recolor_body_prob:  # clothes come in every colour (incl. skin-like ones)
+        out = _recolor(out, lab == L.BODY, rng, 180.0, (0.4, 1.6), (0.6, 1.3))
+    if rng.random() < cfg.recolor_hair_prob:  # blond, gray, dyed hair
+        out = _recolor(out, lab == L.HAIR, rng, 40.0, (0.5, 1.5), (0.6, 2.2))
     if rng.random() < cfg.key_bg_prob + cfg.random_bg_prob:
         out = _replace_background(out, lab, rng, cfg)
     out = _photometric(out, rng)

@@ -17,7 +17,7 @@ from changer.cli import main
 from changer.data.synthetic import synthetic_person, write_synthetic_dataset
 from changer.parsing import HeadParser, ParserConfig, ParserNet, get_parser
 from changer.parsing.metrics import IoUAccumulator, confusion, iou_table, pooled_iou
-from changer.parsing.parser import upsample_argmax
+from changer.parsing.parser import clean_labels, upsample_argmax
 from changer.parsing.train import (
     ParserTrainConfig,
     augment,
@@ -178,6 +178,18 @@ def test_upsample_argmax_matches_full_resize() -> None:
     logits = np.random.default_rng(0).standard_normal((5, 9, 13)).astype(np.float32)
     full = cv2.resize(logits.transpose(1, 2, 0), (41, 29), interpolation=cv2.INTER_LINEAR).argmax(2)
     np.testing.assert_array_equal(upsample_argmax(logits, (29, 41)), full)
+
+
+def test_clean_labels_drops_stray_blobs() -> None:
+    _, lab = synthetic_person(96, np.random.default_rng(0))
+    noisy = lab.copy()
+    noisy[2:8, 2:8] = L.HAIR  # a background blob taken for hair
+    noisy[2:6, 88:94] = L.BODY
+    noisy[90:93, 2:5] = L.FACE  # a tiny second "face"
+    np.testing.assert_array_equal(clean_labels(noisy), lab)
+    empty = np.full((20, 20), L.HAIR, np.uint8)  # no face: unchanged
+    np.testing.assert_array_equal(clean_labels(empty), empty)
+    assert clean_labels(lab) is lab  # nothing to clean: no copy
 
 
 def test_get_parser_none_without_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
