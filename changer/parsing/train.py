@@ -355,6 +355,7 @@ def export_parser(model: ParserNet, dst: str | Path, check: list[tuple[np.ndarra
     if fp16:
         to_save = to_save.half()
     to_save.save_pretrained(dst)
+    (dst / "model.safetensors").chmod(0o644)
     return report
 
 
