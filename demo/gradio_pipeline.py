@@ -99,6 +99,7 @@ class BlendService:
         dy: float = 0.0,
         output_background: str = "original",
         model_id: str | None = None,
+        parser: str = "built-in",
     ) -> BlendOutputs:
         """Run one blend; bad input raises ``gr.Error`` with the library's message."""
         from changer.imageio import InputError, load_labels
@@ -106,6 +107,8 @@ class BlendService:
 
         if source is None or target is None:
             raise gr.Error("Upload a source head and a target body first (or pick an example below).")
+        if parser == "labels" and not (source_labels and target_labels):
+            raise gr.Error("Parser 'label maps only' needs both label maps (Advanced options), or pick the built-in parser.")
         try:
             pipe = self.pipeline(model_id)
             options = BlendOptions(

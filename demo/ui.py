@@ -40,6 +40,8 @@ def _blend_tab(service: BlendService) -> None:
             dy = gr.Slider(-0.5, 0.5, value=0.0, step=0.01, label="Head offset y (head heights)")
         with gr.Row():
             model_id = gr.Textbox(label="Model id (blank = bundled default; a local folder or a Hub repo id)")
+            parser = gr.Radio([("built-in head parser", "built-in"), ("label maps only", "labels")],
+                              value="built-in", label="Parser (label maps, when given, always win)")
             source_labels = gr.File(label="Source label map (optional, 5-class PNG)", file_types=["image"], type="filepath", elem_id="source-labels")
             target_labels = gr.File(label="Target label map (optional, 5-class PNG)", file_types=["image"], type="filepath", elem_id="target-labels")
     run = gr.Button("Blend", variant="primary", elem_id="blend-button")
@@ -62,7 +64,8 @@ def _blend_tab(service: BlendService) -> None:
 
     run.click(
         _run,
-        inputs=[source, target, background, source_labels, target_labels, key, colour_ref, scale, dx, dy, out_bg, model_id],
+        inputs=[source, target, background, source_labels, target_labels, key, colour_ref, scale, dx, dy, out_bg,
+                model_id, parser],
         outputs=[result, compare, foreground, alpha, masks, download, status],
         concurrency_limit=4, concurrency_id="blend", api_name="blend",
     )

@@ -134,7 +134,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "blend", help="put a source head onto target photos",
         description="Blend a source head onto a target photo (or a folder of them). "
-        "Without a head parser, pass 5-class label maps (0 background, 1 face, 2 hair, 3 neck, 4 body).",
+        "Pictures are parsed by the bundled head parser; 5-class label maps (0 background, 1 face, "
+        "2 hair, 3 neck, 4 body) given with --source-labels/--target-labels take precedence.",
     )
     p.add_argument("--source", required=True, help="source photo (the head), or a folder")
     p.add_argument("--target", required=True, help="target photo (the body), or a folder")

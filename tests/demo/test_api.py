@@ -22,7 +22,7 @@ def test_blend_endpoint_returns_a_picture_of_the_target_size(app_url):
         None,
         handle_file(str(d / "source_short_hair_labels.png")),
         handle_file(str(d / "target_office_labels.png")),
-        "green", "target", 1.0, 0.0, 0.0, "original", "",
+        "green", "target", 1.0, 0.0, 0.0, "original", "", "built-in",
         api_name="/blend",
     )
     target = np.asarray(Image.open(d / "target_office.png"))
@@ -40,4 +40,4 @@ def test_blend_endpoint_reports_bad_input(app_url, tmp_path):
     client = Client(app_url, verbose=False)
     with pytest.raises(Exception, match="64"):
         client.predict(handle_file(str(tiny)), handle_file(str(tiny)), None, None, None,
-                       "green", "target", 1.0, 0.0, 0.0, "original", "", api_name="/blend")
+                       "green", "target", 1.0, 0.0, 0.0, "original", "", "built-in", api_name="/blend")
