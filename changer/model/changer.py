@@ -12,16 +12,13 @@ do not match its ``config.json`` fails loudly instead of running half-initialise
 
 from __future__ import annotations
 
-import os
-import warnings
 from dataclasses import fields
-from pathlib import Path
 from typing import Any
 
 import torch
-from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
-from safetensors.torch import load_model
 from torch import nn
+
+from changer.hub_mixin import SafetensorsHubMixin
 
 from changer.model.config import ChangerConfig
 from changer.model.generator import IN_CHANNELS, ChangerGenerator
@@ -57,7 +54,7 @@ Weights are stored as safetensors only.
 
 class CHANGER(
     nn.Module,
-    PyTorchModelHubMixin,
+    SafetensorsHubMixin,
     library_name="changer",
     paper_url="https://arxiv.org/abs/2411.00652",
     tags=["head-blending", "chroma-key", "image-to-image", "face"],
@@ -96,9 +93,6 @@ class CHANGER(
         """Input sides must be multiples of this (8 for the default 4-level widths)."""
         return self.config.stride
 
-    def num_parameters(self) -> int:
-        """Number of trainable parameters."""
-        return sum(p.numel() for p in self.parameters() if p.requires_grad)
 
     def _check(
         self,
@@ -182,34 +176,3 @@ class CHANGER(
         kwargs.setdefault("n_params", f"{self.num_parameters() / 1e6:.2f}M")
         kwargs.setdefault("stride", self.stride)
         return super().generate_model_card(*args, **kwargs)
-
-    @classmethod
-    def _from_pretrained(
-        cls,
-        *,
-        model_id: str,
-        revision: str | None,
-        cache_dir: str | Path | None,
-        force_download: bool,
-        local_files_only: bool,
-        token: str | bool | None,
-        map_location: str = "cpu",
-        strict: bool = True,
-        **model_kwargs: Any,
-    ) -> CHANGER:
-        """Safetensors only (a local folder or a Hub repo id); strict by default."""
-        model = cls(**model_kwargs)
-        if os.path.isdir(model_id):
-            weights = os.path.join(model_id, constants.SAFETENSORS_SINGLE_FILE)
-            if not os.path.isfile(weights):
-                raise FileNotFoundError(f"{weights} not found (only safetensors weights are loaded)")
-        else:
-            weights = hf_hub_download(
-                repo_id=model_id, filename=constants.SAFETENSORS_SINGLE_FILE, revision=revision,
-                cache_dir=cache_dir, force_download=force_download, token=token,
-                local_files_only=local_files_only,
-            )
-        missing, unexpected = load_model(model, weights, strict=strict, device=map_location)
-        if missing or unexpected:  # only reachable with strict=False
-            warnings.warn(f"{model_id}: missing keys {missing}, unexpected keys {unexpected}", stacklevel=2)
-        return model.to(map_location).eval()

@@ -13,17 +13,14 @@ safetensors only (never a pickle) and is strict.
 
 from __future__ import annotations
 
-import os
-import warnings
 from dataclasses import fields
-from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
-from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
-from safetensors.torch import load_model
 from torch import nn
+
+from changer.hub_mixin import SafetensorsHubMixin
 
 from changer.parsing.config import ParserConfig
 
@@ -106,7 +103,7 @@ class DecoderBlock(nn.Module):
 
 class ParserNet(
     nn.Module,
-    PyTorchModelHubMixin,
+    SafetensorsHubMixin,
     library_name="changer",
     tags=["image-segmentation", "face-parsing", "human-parsing"],
     pipeline_tag="image-segmentation",
@@ -144,9 +141,6 @@ class ParserNet(
         self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1), persistent=False)
 
-    def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters() if p.requires_grad)
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits at the input size for RGB ``x`` in ``[0, 1]``."""
         if x.ndim != 4 or x.shape[1] != 3:
@@ -169,37 +163,3 @@ class ParserNet(
     def generate_model_card(self, *args: Any, **kwargs: Any):  # noqa: ANN201 (ModelCard)
         kwargs.setdefault("n_params", f"{self.num_parameters() / 1e6:.2f}M")
         return super().generate_model_card(*args, **kwargs)
-
-    @classmethod
-    def _from_pretrained(
-        cls,
-        *,
-        model_id: str,
-        revision: str | None,
-        cache_dir: str | Path | None,
-        force_download: bool,
-        local_files_only: bool,
-        token: str | bool | None,
-        map_location: str = "cpu",
-        strict: bool = True,
-        **model_kwargs: Any,
-    ) -> ParserNet:
-        """Safetensors only (a local folder or a Hub repo id); strict by default.
-
-        fp16 weights are loaded into the fp32 network (``load_state_dict`` casts).
-        """
-        model = cls(**model_kwargs)
-        if os.path.isdir(model_id):
-            weights = os.path.join(model_id, constants.SAFETENSORS_SINGLE_FILE)
-            if not os.path.isfile(weights):
-                raise FileNotFoundError(f"{weights} not found (only safetensors weights are loaded)")
-        else:
-            weights = hf_hub_download(
-                repo_id=model_id, filename=constants.SAFETENSORS_SINGLE_FILE, revision=revision,
-                cache_dir=cache_dir, force_download=force_download, token=token,
-                local_files_only=local_files_only,
-            )
-        missing, unexpected = load_model(model, weights, strict=strict, device=map_location)
-        if missing or unexpected:  # only reachable with strict=False
-            warnings.warn(f"{model_id}: missing keys {missing}, unexpected keys {unexpected}", stacklevel=2)
-        return model.to(map_location).eval()
