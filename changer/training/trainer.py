@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -252,6 +251,6 @@ class Trainer:
 def train(model_cfg: ChangerConfig, train_cfg: TrainConfig, data_root: str | Path, out_dir: str | Path,
           resume: bool = False, cpu: bool = False) -> Path:
     """Build a :class:`Trainer` and run it; returns the exported model folder."""
-    if not math.isfinite(train_cfg.steps) or train_cfg.steps <= 0:
-        raise ValueError("steps must be a positive integer")
+    if train_cfg.steps <= 0:
+        raise ValueError(f"steps must be positive, got {train_cfg.steps}")
     return Trainer(model_cfg, train_cfg, data_root, out_dir, cpu=cpu).fit(resume=resume)
