@@ -21,6 +21,7 @@ are the same in a single process, so the table is the same too (see ``eval/launc
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -140,11 +141,16 @@ def resolve_method(name: str) -> str:
     return str(bundled) if bundled.is_dir() else name
 
 
+def is_blending_model(path: Path) -> bool:
+    """A model folder whose config is a blending model's (``arch`` set), not e.g. the parser's."""
+    return is_model_folder(path) and "arch" in json.loads((path / "config.json").read_text())
+
+
 def available_methods() -> list[str]:
-    """Bundled models (``changer/weights/<name>`` folders) first, then the baselines."""
+    """Bundled blending models (``changer/weights/<name>`` folders) first, then the baselines."""
     from eval.baselines import BASELINES
 
-    models = sorted(p.name for p in WEIGHTS_DIR.glob("*") if is_model_folder(p)) if WEIGHTS_DIR.is_dir() else []
+    models = sorted(p.name for p in WEIGHTS_DIR.glob("*") if is_blending_model(p)) if WEIGHTS_DIR.is_dir() else []
     return [*models, *BASELINES]
 
 

@@ -223,3 +223,13 @@ def test_changer_eval_cli_writes_tables_and_figures(data: Path, tmp_path: Path, 
     assert 'src="https://cdn' not in html and len(html) > 1_000_000  # plotly.js embedded: opens offline
     assert "LPIPS unavailable" in html
     assert (out / "grid.png").is_file() and (out / "summary.md").is_file()
+
+
+def test_available_methods_lists_bundled_blenders_not_the_parser():
+    from eval.runner import WEIGHTS_DIR, available_methods
+
+    methods = available_methods()
+    assert methods[-4:] == ["paste", "poisson", "inpaint", "laplacian"]
+    assert "parser" not in methods
+    if (WEIGHTS_DIR / "default" / "model.safetensors").is_file():
+        assert methods[0] == "default"
