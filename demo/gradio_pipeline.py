@@ -166,7 +166,7 @@ class EvaluateService:
         return available_methods()
 
     def default_methods(self) -> list[str]:
-        return [m for m in self.methods() if m in ("full", "poisson", "inpaint")] or self.methods()[:2]
+        return [m for m in self.methods() if m in ("default", "inpaint", "laplacian")] or self.methods()[:2]
 
     def splits(self, data_dir: str | None = None) -> list[str]:
         """Split names of the dataset, or none when it cannot be read."""
