@@ -10,11 +10,29 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
 from safetensors.torch import load_model
+
+
+C = TypeVar("C")
+
+
+def merge_config(config_cls: type[C], config: Any, overrides: dict[str, Any], owner: str) -> C:
+    """``config`` (dataclass, dict or None) with single fields overridden by ``overrides``.
+
+    ``from_pretrained`` passes the saved ``config.json`` both as ``config`` and as keyword
+    arguments; this merge accepts both and rejects unknown field names.
+    """
+    if isinstance(config, config_cls):
+        config = config.to_dict()  # type: ignore[attr-defined]
+    unknown = sorted(set(overrides) - {f.name for f in fields(config_cls)})  # type: ignore[arg-type]
+    if unknown:
+        raise TypeError(f"{owner} got unknown config fields {unknown}")
+    return config_cls.from_dict({**(config or {}), **overrides})  # type: ignore[attr-defined]
 
 
 class SafetensorsHubMixin(PyTorchModelHubMixin):

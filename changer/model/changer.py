@@ -12,13 +12,12 @@ do not match its ``config.json`` fails loudly instead of running half-initialise
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
 import torch
 from torch import nn
 
-from changer.hub_mixin import SafetensorsHubMixin
+from changer.hub_mixin import SafetensorsHubMixin, merge_config
 
 from changer.model.config import ChangerConfig
 from changer.model.generator import IN_CHANNELS, ChangerGenerator
@@ -71,13 +70,7 @@ class CHANGER(
         keyword arguments, which this merge accepts.
         """
         super().__init__()
-        if isinstance(config, ChangerConfig):
-            config = config.to_dict()
-        names = {f.name for f in fields(ChangerConfig)}
-        unknown = sorted(set(kwargs) - names)
-        if unknown:
-            raise TypeError(f"CHANGER got unknown config fields {unknown}")
-        self.config = ChangerConfig.from_dict({**(config or {}), **kwargs})
+        self.config = merge_config(ChangerConfig, config, kwargs, "CHANGER")
         # What save_pretrained writes as config.json: always the full, validated config.
         self._hub_mixin_config = self.config
         net = ChangerGenerator if self.config.arch == "changer" else Head2SceneBlender

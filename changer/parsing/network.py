@@ -13,14 +13,13 @@ safetensors only (never a pickle) and is strict.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from changer.hub_mixin import SafetensorsHubMixin
+from changer.hub_mixin import SafetensorsHubMixin, merge_config
 
 from changer.parsing.config import ParserConfig
 
@@ -116,13 +115,7 @@ class ParserNet(
         """``config`` as a dataclass or dict; ``kwargs`` override single fields (the Hub
         mixin passes the saved ``config.json`` both ways, which this merge accepts)."""
         super().__init__()
-        if isinstance(config, ParserConfig):
-            config = config.to_dict()
-        names = {f.name for f in fields(ParserConfig)}
-        unknown = sorted(set(kwargs) - names)
-        if unknown:
-            raise TypeError(f"ParserNet got unknown config fields {unknown}")
-        self.config = ParserConfig.from_dict({**(config or {}), **kwargs})
+        self.config = merge_config(ParserConfig, config, kwargs, "ParserNet")
         self._hub_mixin_config = self.config
         cfg = self.config
         w, d = cfg.widths, cfg.depths
