@@ -6,6 +6,8 @@ network; ours is the geometric first step. The transform maps the source head's
 
 * the reference region is the face (label 1) when both heads have one, else the whole
   head (face + hair): face width is stable across hair styles, the head is the fallback;
+  of several face blobs only the person's face counts (``changer.labels.main_face_mask``:
+  parsers call skin-coloured clothes or objects face too);
 * scale = target width / source width of that region (robust extents: the 0.5 and 99.5
   percentiles of the pixel coordinates, so stray label pixels do not count);
 * anchor = the chin (bottom centre of the face) for faces, so the new head sits on the
@@ -74,7 +76,7 @@ def head_geometry(labels: np.ndarray, use_face: bool, what: str = "head") -> Hea
     head = L.head_mask(labels)
     if head.sum() < MIN_REGION_PIXELS:
         raise InputError(f"{what}: no head (face or hair) found in the labels")
-    region = labels == L.FACE if use_face else head
+    region = _main_face(labels) if use_face else head
     ys, xs = np.nonzero(region)
     x0, x1 = np.percentile(xs, [0.5, 99.5])
     y0, y1 = np.percentile(ys, [0.5, 99.5])
@@ -88,6 +90,15 @@ def head_geometry(labels: np.ndarray, use_face: bool, what: str = "head") -> Hea
         size=size,
         uses_face=use_face,
     )
+
+
+def _main_face(labels: np.ndarray) -> np.ndarray:
+    """The person's face component (:func:`changer.labels.main_face_mask`); all face pixels
+    when that component is too small to measure (a face broken into fragments)."""
+    face = L.main_face_mask(labels)
+    if face is None or face.sum() < MIN_REGION_PIXELS:
+        return labels == L.FACE
+    return face
 
 
 def has_face(labels: np.ndarray) -> bool:

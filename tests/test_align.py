@@ -48,6 +48,15 @@ def test_face_width_and_chin_match() -> None:
     assert abs(_centroid(face)[0] - _centroid(tface)[0]) <= 2
 
 
+def test_stray_face_blobs_do_not_change_the_scale() -> None:
+    """A parser that calls a camera or an orange suit 'face' must not widen the face."""
+    _, src_lab, _, tgt_lab = _pair()
+    clean = similarity_matrix(src_lab, tgt_lab)
+    noisy = np.pad(src_lab, ((0, 0), (0, 120)))
+    noisy[40:140, 170:270] = L.FACE  # a big hairless skin-coloured blob beside the head
+    np.testing.assert_allclose(similarity_matrix(noisy, tgt_lab), clean, atol=1e-6)
+
+
 def test_head_box_used_without_faces() -> None:
     src, src_lab, _, tgt_lab = _pair()
     hair_only_src = np.where(L.head_mask(src_lab), L.HAIR, src_lab).astype(np.uint8)

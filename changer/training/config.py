@@ -39,6 +39,10 @@ class TrainConfig:
     betas: tuple[float, float] = (0.5, 0.99)
     adv_start: int = 2000
     """Step at which the discriminator and adversarial loss switch on (warm-up on L1)."""
+    lr_decay_start: int | None = None
+    """From this step to ``steps`` both learning rates fall linearly to ``lr_final_ratio``
+    times their value (None: constant). A function of the step alone, so resuming is exact."""
+    lr_final_ratio: float = 0.1
     max_minutes: float | None = None
     """Wall-time budget: stop (and checkpoint) after this many minutes of this process."""
     weights: LossWeights = field(default_factory=LossWeights)
@@ -51,6 +55,14 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def lr_factor(self, step: int) -> float:
+        """Multiplier of the base learning rates at ``step`` (see :attr:`lr_decay_start`)."""
+        start = self.lr_decay_start
+        if start is None or step <= start or self.steps <= start:
+            return 1.0
+        t = min(1.0, (step - start) / (self.steps - start))
+        return 1.0 + t * (self.lr_final_ratio - 1.0)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:

@@ -150,6 +150,10 @@ class Trainer:
     def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
         """One generator (and, after warm-up, discriminator) update."""
         cfg, w = self.cfg, self.cfg.weights
+        factor = cfg.lr_factor(self.state.step)
+        for opt, base in ((self.opt_g, cfg.lr_g), (self.opt_d, cfg.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = base * factor
         use_adv = self.state.step >= cfg.adv_start and (w.adversarial > 0 or not self.perceptual.available)
         out = self.generator(batch["x"], batch["c"], batch["b"], batch["key"])
         terms = generator_losses(out, batch, w)

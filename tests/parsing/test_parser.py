@@ -17,7 +17,7 @@ from changer.cli import main
 from changer.data.synthetic import synthetic_person, write_synthetic_dataset
 from changer.parsing import HeadParser, ParserConfig, ParserNet, get_parser
 from changer.parsing.metrics import IoUAccumulator, confusion, iou_table, pooled_iou
-from changer.parsing.parser import clean_labels, upsample_argmax
+from changer.parsing.parser import PORTRAIT_FACE_SHARE, clean_labels, portrait_window, upsample_argmax
 from changer.parsing.train import (
     ParserTrainConfig,
     augment,
@@ -190,6 +190,59 @@ def test_clean_labels_drops_stray_blobs() -> None:
     empty = np.full((20, 20), L.HAIR, np.uint8)  # no face: unchanged
     np.testing.assert_array_equal(clean_labels(empty), empty)
     assert clean_labels(lab) is lab  # nothing to clean: no copy
+
+
+def test_portrait_window_frames_small_faces_only() -> None:
+    lab = np.zeros((400, 600), np.uint8)
+    lab[100:145, 300:336] = L.FACE  # 45 px tall in a 600 px picture
+    top, left, side = portrait_window(lab)
+    assert side == round(45 / PORTRAIT_FACE_SHARE)
+    assert abs(left + side / 2 - 318) <= 1 and abs(top + 0.45 * side - 122.5) <= 1
+    big = np.zeros((200, 200), np.uint8)
+    big[40:160, 50:150] = L.FACE  # a talking-head framing already
+    assert portrait_window(big) is None
+    assert portrait_window(np.zeros((50, 50), np.uint8)) is None
+
+
+def _coordinate_picture(h: int, w: int) -> np.ndarray:
+    """A picture whose pixels spell their own ``(y, x)``, so any crop can be located."""
+    y, x = np.mgrid[:h, :w]
+    return np.stack([y % 256, x % 256, (y // 256) * 16 + x // 256], -1).astype(np.uint8)
+
+
+def _oracle_parser(tiny_dir: Path, truth: np.ndarray, reframe: bool) -> tuple[HeadParser, list]:
+    """A parser whose network returns the true labels of whatever part of the
+    :func:`_coordinate_picture` it is shown; records the sizes it is shown."""
+    parser = HeadParser.from_pretrained(tiny_dir, device="cpu", reframe=reframe)
+    calls: list[tuple[int, int]] = []
+
+    def logits(rgb: np.ndarray) -> np.ndarray:
+        calls.append(rgb.shape[:2])
+        c = rgb.astype(np.int64)
+        lab = truth[c[..., 0] + 256 * (c[..., 2] // 16), c[..., 1] + 256 * (c[..., 2] % 16)]
+        return np.eye(L.NUM_CLASSES, dtype=np.float32)[lab].transpose(2, 0, 1)
+
+    parser.logits = logits  # type: ignore[method-assign]
+    return parser, calls
+
+
+def test_reframe_reparses_a_window_around_a_small_face(tiny_dir: Path) -> None:
+    picture = _coordinate_picture(300, 500)
+    truth = np.zeros((300, 500), np.uint8)
+    truth[60:70, 200:230] = L.HAIR
+    truth[70:100, 200:230] = L.FACE
+    truth[100:110, 208:222] = L.NECK
+    truth[110:150, 180:250] = L.BODY
+    truth[250:260, 20:30] = L.HAIR  # a stray blob far from the face: dropped
+    parser, calls = _oracle_parser(tiny_dir, truth, reframe=True)
+    out = parser(picture)
+    side = round(30 / PORTRAIT_FACE_SHARE)
+    assert calls == [(300, 500), (side, side)]  # the second pass sees a portrait framing
+    truth[250:260, 20:30] = L.BACKGROUND
+    np.testing.assert_array_equal(out, truth)
+    plain, calls = _oracle_parser(tiny_dir, truth, reframe=False)
+    plain(picture)
+    assert calls == [(300, 500)]
 
 
 def test_get_parser_none_without_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

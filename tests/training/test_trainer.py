@@ -43,3 +43,13 @@ def test_masked_l1_and_type_cross_entropy_against_hand_values():
     logits = torch.zeros(1, 3, 1, 1)
     types = torch.zeros(1, 4, 4, dtype=torch.long)
     assert abs(type_cross_entropy(logits, types).item() - torch.log(torch.tensor(3.0)).item()) < 1e-6
+
+
+def test_lr_factor_decays_linearly_and_only_after_its_start():
+    cfg = TrainConfig(steps=300, lr_decay_start=100, lr_final_ratio=0.1)
+    assert cfg.lr_factor(0) == cfg.lr_factor(100) == 1.0
+    assert abs(cfg.lr_factor(200) - 0.55) < 1e-9
+    assert abs(cfg.lr_factor(300) - 0.1) < 1e-9
+    assert cfg.lr_factor(10_000) == cfg.lr_factor(300)  # no extrapolation past the end
+    assert TrainConfig(steps=300).lr_factor(299) == 1.0
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg

@@ -1,0 +1,49 @@
+"""Label-map helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from changer import labels as L
+
+
+def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(mask)
+    return int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+
+
+def test_main_face_prefers_the_face_under_hair() -> None:
+    lab = np.zeros((200, 200), np.uint8)
+    lab[120:190, 10:110] = L.FACE  # a large skin-coloured blob (an orange suit)
+    lab[20:40, 140:180] = L.HAIR
+    lab[40:80, 145:175] = L.FACE  # the real face, smaller, with hair on top
+    assert _box(L.main_face_mask(lab)) == (145, 40, 30, 40)
+    lab[20:40] = L.BACKGROUND  # no hair anywhere: the largest component
+    assert _box(L.main_face_mask(lab)) == (10, 120, 100, 70)
+    assert L.main_face_mask(np.zeros((9, 9), np.uint8)) is None
+
+
+def test_masks_and_types() -> None:
+    lab = np.array([[0, 1, 2, 3, 4]], np.uint8)
+    np.testing.assert_array_equal(L.head_mask(lab), [[0, 1, 1, 0, 0]])
+    np.testing.assert_array_equal(L.neck_body_mask(lab), [[0, 0, 0, 1, 1]])
+    np.testing.assert_array_equal(L.foreground_mask(lab), [[0, 1, 1, 1, 1]])
+    np.testing.assert_array_equal(L.to_types(lab), [[L.TYPE_BACKGROUND, L.TYPE_HEAD, L.TYPE_HEAD, L.TYPE_BODY, L.TYPE_BODY]])
+    assert L.colorize(lab).shape == (1, 5, 3)
+
+
+def test_single_head_relabels_stray_face_and_hair() -> None:
+    lab = np.zeros((200, 200), np.uint8)
+    lab[100:200, 40:160] = L.BODY
+    lab[20:40, 70:130] = L.HAIR
+    lab[40:100, 75:125] = L.FACE
+    lab[41:60, 126:128] = L.HAIR  # hair beside the face, 1 px away: still the head
+    want = lab.copy()
+    lab[150:170, 60:80] = L.FACE  # a patch on the shirt taken for a face
+    lab[10:20, 170:190] = L.HAIR  # a dark object in the background taken for hair
+    want[150:170, 60:80] = L.BODY
+    out = L.single_head(lab)
+    np.testing.assert_array_equal(out, want)
+    assert L.single_head(want) is want  # nothing to fix: no copy
+    no_face = np.where(lab == L.FACE, L.BODY, lab).astype(np.uint8)
+    assert L.single_head(no_face) is no_face
