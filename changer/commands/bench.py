@@ -78,9 +78,9 @@ def _inputs(args: argparse.Namespace, size: int) -> dict[str, Any]:
 def _parser(args: argparse.Namespace):  # noqa: ANN202 -> Parser | None
     if args.parser == "none":
         return None
-    from changer.parsing import HeadParser, get_parser
+    from changer.parsing import get_parser, load_parser
 
-    return HeadParser.from_pretrained(args.parser) if args.parser else get_parser()
+    return load_parser(args.parser) if args.parser else get_parser()
 
 
 def _one(pipe, parser, inp: dict[str, Any], options) -> dict[str, float]:  # noqa: ANN001

@@ -7,7 +7,8 @@
 - ``changer parse eval --data DIR --splits test_hdtf,test_vox,test_green``: per-class IoU
   pooled over each split's frames, as a Markdown table.
 
-``--model`` picks the parser (a folder or Hub repo id); default: the bundled one.
+``--model`` picks the parser (a folder or Hub repo id, e.g. a SegFormer face parser such as
+``jonathandinu/face-parsing`` when ``transformers`` is installed); default: the bundled one.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _load(model: str | None):  # -> HeadParser
-    from changer.parsing import HeadParser, get_parser
+def _load(model: str | None):  # -> LabelParser
+    from changer.parsing import get_parser, load_parser
 
     if model:
-        return HeadParser.from_pretrained(model)
+        return load_parser(model)
     parser = get_parser()
     if parser is None:
         raise FileNotFoundError("no bundled head parser (changer/weights/parser): pass --model or train one "

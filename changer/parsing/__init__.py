@@ -2,11 +2,15 @@
 
 ``get_parser()`` returns the bundled :class:`HeadParser` (``changer/weights/parser/``) or
 None; :func:`changer.pipeline.find_parser` calls it when the user gives no label maps.
+``load_parser(id)`` loads any parser folder or Hub id, including the optional SegFormer
+backend (:mod:`changer.parsing.segformer`, needs ``transformers``).
 """
 
 from changer.parsing.config import ParserConfig
 from changer.parsing.metrics import IoUAccumulator, pooled_iou
 from changer.parsing.network import ParserNet
-from changer.parsing.parser import HeadParser, get_parser
+from changer.parsing.parser import HeadParser, LabelParser, get_parser, load_parser
 
-__all__ = ["HeadParser", "IoUAccumulator", "ParserConfig", "ParserNet", "get_parser", "pooled_iou"]
+__all__ = [
+    "HeadParser", "IoUAccumulator", "LabelParser", "ParserConfig", "ParserNet", "get_parser", "load_parser", "pooled_iou",
+]

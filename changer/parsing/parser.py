@@ -3,7 +3,8 @@
 :func:`get_parser` is what :func:`changer.pipeline.find_parser` calls: it returns the
 parser bundled in ``changer/weights/parser/`` (``config.json`` + ``model.safetensors``),
 or None when no weights are bundled. ``$CHANGER_PARSER`` overrides it: a model folder or
-Hub repo id to load instead, or ``off`` to disable parsing (the user then passes labels).
+Hub repo id to load instead (a SegFormer face parser too, see
+:mod:`changer.parsing.segformer`), or ``off`` to disable parsing (the user then passes labels).
 """
 
 from __future__ import annotations
@@ -24,31 +25,76 @@ WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights" / "parser"
 
 PARSER_ENV = "CHANGER_PARSER"
 
-_CACHE: dict[tuple[str, float], HeadParser] = {}
+_CACHE: dict[tuple[str, float], LabelParser] = {}
 
 
-class HeadParser:
+class LabelParser:
     """Callable ``HxWx3 uint8 RGB -> HxW uint8`` labels (0 background, 1 face, 2 hair, 3 neck, 4 body).
 
-    The picture is resized so that its longer side is :attr:`input_size` (aspect ratio
-    kept; the network pads the sides to a multiple of 32 itself), the logits are resized
-    back bilinearly to the picture's size and the arg-max is taken there. With ``clean``
-    (default) person pixels that are not connected to the main face become background
-    (:func:`clean_labels`), as in the talking-heads labels, and face/hair blobs apart
-    from the person's head become body or background (:func:`changer.labels.single_head`).
+    A backend gives :meth:`logits` (5-class scores at its own working size); this class
+    resizes them back bilinearly to the picture's size and takes the arg-max there. With
+    ``clean`` (default) person pixels that are not connected to the main face become
+    background (:func:`clean_labels`), as in the talking-heads labels, and face/hair blobs
+    apart from the person's head become body or background
+    (:func:`changer.labels.single_head`).
 
     With ``reframe`` (default) a photo whose face is small (a half-body or full-body shot,
     a wide scene) is parsed twice: the first pass finds the face, the second parses a
-    talking-head framing around it (:func:`portrait_window`), which is what the network
-    was trained on; outside that window the first pass's labels stay.
+    talking-head framing around it (:func:`portrait_window`), which is what the bundled
+    network was trained on; outside that window the first pass's neck/body labels stay.
+    """
+
+    def __init__(self, clean: bool = True, reframe: bool = True) -> None:
+        self.clean = clean
+        self.reframe = reframe
+
+    def logits(self, rgb: np.ndarray) -> np.ndarray:
+        """``(5, h, w) float32`` class scores of an ``HxWx3 uint8`` picture (any ``h, w``)."""
+        raise NotImplementedError
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        rgb = _as_rgb(rgb)
+        labels = self._parse(rgb)
+        window = portrait_window(labels) if self.reframe else None
+        if window is not None:
+            labels = self._parse_window(rgb, labels, window)
+        return labels
+
+    def _parse(self, rgb: np.ndarray) -> np.ndarray:
+        labels = upsample_argmax(self.logits(rgb), rgb.shape[:2])
+        return self._cleaned(labels)
+
+    def _cleaned(self, labels: np.ndarray) -> np.ndarray:
+        return L.single_head(clean_labels(labels)) if self.clean else labels
+
+    def _parse_window(self, rgb: np.ndarray, labels: np.ndarray, window: tuple[int, int, int]) -> np.ndarray:
+        """``labels`` with the square ``(top, left, side)`` re-parsed (edge-padded where it
+        leaves the picture)."""
+        top, left, side = window
+        h, w = rgb.shape[:2]
+        pad = (max(0, -top), max(0, top + side - h), max(0, -left), max(0, left + side - w))
+        crop = rgb[max(0, top):top + side, max(0, left):left + side]
+        crop = cv2.copyMakeBorder(crop, *pad, cv2.BORDER_REPLICATE)
+        inner = upsample_argmax(self.logits(crop), crop.shape[:2])
+        inner = inner[pad[0]:side - pad[1], pad[2]:side - pad[3]]
+        # the head lies inside the window by construction: outside it keep neck/body only
+        out = np.where(np.isin(labels, (L.NECK, L.BODY)), labels, L.BACKGROUND).astype(np.uint8)
+        out[max(0, top):top + side, max(0, left):left + side] = inner
+        return self._cleaned(out)
+
+
+class HeadParser(LabelParser):
+    """The bundled backend: :class:`~changer.parsing.network.ParserNet` (see :class:`LabelParser`).
+
+    The picture is resized so that its longer side is :attr:`input_size` (aspect ratio
+    kept; the network pads the sides to a multiple of 32 itself).
     """
 
     def __init__(
         self, net: ParserNet, input_size: int | None = None, device: str | torch.device | None = None,
         clean: bool = True, reframe: bool = True,
     ) -> None:
-        self.clean = clean
-        self.reframe = reframe
+        super().__init__(clean=clean, reframe=reframe)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.net = net.to(self.device).eval()
         if self.device.type == "cpu":  # oneDNN depthwise convs are faster in NHWC
@@ -86,36 +132,6 @@ class HeadParser:
         with torch.inference_mode():
             out = self.net(x)[0]
         return out.float().cpu().numpy()
-
-    def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        rgb = _as_rgb(rgb)
-        labels = self._parse(rgb)
-        window = portrait_window(labels) if self.reframe else None
-        if window is not None:
-            labels = self._parse_window(rgb, labels, window)
-        return labels
-
-    def _parse(self, rgb: np.ndarray) -> np.ndarray:
-        labels = upsample_argmax(self.logits(rgb), rgb.shape[:2])
-        return self._cleaned(labels)
-
-    def _cleaned(self, labels: np.ndarray) -> np.ndarray:
-        return L.single_head(clean_labels(labels)) if self.clean else labels
-
-    def _parse_window(self, rgb: np.ndarray, labels: np.ndarray, window: tuple[int, int, int]) -> np.ndarray:
-        """``labels`` with the square ``(top, left, side)`` re-parsed (edge-padded where it
-        leaves the picture)."""
-        top, left, side = window
-        h, w = rgb.shape[:2]
-        pad = (max(0, -top), max(0, top + side - h), max(0, -left), max(0, left + side - w))
-        crop = rgb[max(0, top):top + side, max(0, left):left + side]
-        crop = cv2.copyMakeBorder(crop, *pad, cv2.BORDER_REPLICATE)
-        inner = upsample_argmax(self.logits(crop), crop.shape[:2])
-        inner = inner[pad[0]:side - pad[1], pad[2]:side - pad[3]]
-        # the head lies inside the window by construction: outside it keep neck/body only
-        out = np.where(np.isin(labels, (L.NECK, L.BODY)), labels, L.BACKGROUND).astype(np.uint8)
-        out[max(0, top):top + side, max(0, left):left + side] = inner
-        return self._cleaned(out)
 
     def __repr__(self) -> str:
         return f"HeadParser(input_size={self.input_size}, params={self.net.num_parameters()}, device={str(self.device)!r})"
@@ -214,7 +230,41 @@ def _is_model_dir(folder: Path) -> bool:
     return (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
 
 
-def get_parser() -> HeadParser | None:
+def model_type(model_id: str | os.PathLike[str]) -> str | None:
+    """``model_type`` in a parser's ``config.json`` (a local folder or a Hub repo id), or None."""
+    import json
+
+    folder = Path(model_id).expanduser()
+    if folder.is_dir():
+        path = folder / "config.json"
+        if not path.is_file():
+            return None
+    else:
+        from huggingface_hub import hf_hub_download
+
+        try:
+            path = Path(hf_hub_download(str(model_id), "config.json"))
+        except Exception as err:  # offline, unknown repo, no config
+            from changer.imageio import InputError
+
+            raise InputError(f"cannot fetch the parser {model_id!s} from the Hub: {err}") from None
+    try:
+        return json.loads(path.read_text()).get("model_type")
+    except (OSError, ValueError):
+        return None
+
+
+def load_parser(model_id: str | os.PathLike[str], device: str | None = None, **kwargs: Any) -> LabelParser:
+    """A parser from a folder or Hub repo id: a SegFormer face parser when its config says
+    ``"model_type": "segformer"`` (:mod:`changer.parsing.segformer`), else a :class:`HeadParser`."""
+    if model_type(model_id) == "segformer":
+        from changer.parsing.segformer import SegformerParser
+
+        return SegformerParser.from_pretrained(model_id, device=device, **kwargs)
+    return HeadParser.from_pretrained(model_id, device=device, **kwargs)
+
+
+def get_parser() -> LabelParser | None:
     """The pipeline's parser hook: the bundled parser (cached), ``$CHANGER_PARSER``'s, or None."""
     env = os.environ.get(PARSER_ENV, "").strip()
     if env.lower() in ("off", "none", "0"):
@@ -222,12 +272,12 @@ def get_parser() -> HeadParser | None:
     if env and not Path(env).expanduser().is_dir():  # a Hub repo id
         key = (env, 0.0)
         if key not in _CACHE:
-            _CACHE[key] = HeadParser.from_pretrained(env)
+            _CACHE[key] = load_parser(env)
         return _CACHE[key]
     folder = Path(env).expanduser() if env else WEIGHTS_DIR
     if not _is_model_dir(folder):
         return None
     key = (str(folder.resolve()), (folder / "model.safetensors").stat().st_mtime)
     if key not in _CACHE:
-        _CACHE[key] = HeadParser.from_pretrained(folder)
+        _CACHE[key] = load_parser(folder)
     return _CACHE[key]
