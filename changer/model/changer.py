@@ -1,7 +1,8 @@
 """``CHANGER``: the hub-loadable model (``config.json`` + ``model.safetensors`` + model card).
 
 It wraps either generator (``arch="changer"`` or the ``"h2sb"`` baseline) and does what
-both share: input checks, the default key colour, and the output composition
+both share: input checks, the default key colour, the optional pull-push pre-fill of the
+hole (``config.prefill``), and the output composition
 ``y = pred * m + x_rgb * (1 - m)`` with ``m = fill | head``. The network produces the
 fill and re-renders the head (``X`` carries a gray head there); every other pixel of
 ``X`` passes through exactly.
@@ -22,6 +23,7 @@ from changer.hub_mixin import SafetensorsHubMixin, merge_config
 from changer.model.config import ChangerConfig
 from changer.model.generator import IN_CHANNELS, ChangerGenerator
 from changer.model.h2sb import Head2SceneBlender
+from changer.model.prefill import pull_push
 
 MODEL_CARD = """
 ---
@@ -151,16 +153,29 @@ class CHANGER(
             x, c, b = (t.contiguous(memory_format=torch.channels_last) for t in (x, c, b))
         k = self.default_key if key is None else key.to(x)
         k = k.expand(x.shape[0], 3) if k.ndim == 1 else k
-        out = self.net(x, c, b, k, b_mask=b_mask, fg_types=fg_types)
+        x_in = self._prefilled(x) if self.config.prefill else x
+        out = self.net(x_in, c, b, k, b_mask=b_mask, fg_types=fg_types)
         m = (x[:, 3:4] + x[:, 4:5]).clamp(0.0, 1.0)
         pred = out["pred"]
         if self.config.residual:
             # The gray head already holds the luminance: predicting a change of X's RGB
             # (up to the full [-1, 1] range) learns the colouring far faster than redrawing it.
-            pred = (x[:, :3] + 2.0 * pred).clamp(-1.0, 1.0)
+            pred = (x_in[:, :3] + 2.0 * pred).clamp(-1.0, 1.0)
         y = (pred * m + x[:, :3] * (1.0 - m)).contiguous()
         return {"y": y, "pred": pred, "mask": m, "head_rgb": out["head_rgb"],
                 "fg_logits": out["fg_logits"], "fg_types": out["fg_types"]}
+
+    @staticmethod
+    def _prefilled(x: torch.Tensor) -> torch.Tensor:
+        """``x`` with its fill region pull-push interpolated from the pixels that are
+        neither fill nor head (the gray head would pass its lack of colour on)."""
+        fill, head = x[:, 3:4], x[:, 4:5]
+        known = (1.0 - fill) * (1.0 - head)
+        rgb = pull_push(x[:, :3], known)
+        rgb = rgb * fill + x[:, :3] * (1.0 - fill)
+        out = torch.cat([rgb, x[:, 3:]], 1)
+        return out.contiguous(memory_format=torch.channels_last) if x.is_contiguous(
+            memory_format=torch.channels_last) else out
 
     def generate_model_card(self, *args: Any, **kwargs: Any):  # noqa: ANN201 (ModelCard)
         """Model card filled with this model's architecture, variant and size."""

@@ -56,6 +56,9 @@ class ChangerConfig:
         train_size: data: the square training resolution.
         residual: the decoder predicts a change of ``X``'s RGB rather than the RGB itself
             (see :meth:`~changer.model.CHANGER.forward`).
+        prefill: the key-coloured fill region of ``X`` is first filled by pull-push
+            interpolation from the pixels around it (:mod:`changer.model.prefill`); the
+            network sees and corrects that guess instead of flat key colour.
         disc_channels: first width of each PatchGAN discriminator.
         disc_layers: strided layers per PatchGAN.
         disc_scales: number of PatchGANs (each on a 2x smaller image).
@@ -78,6 +81,7 @@ class ChangerConfig:
     key_color: tuple[int, int, int] = (0, 177, 64)
     train_size: int = 128
     residual: bool = True
+    prefill: bool = False
     disc_channels: int = 32
     disc_layers: int = 3
     disc_scales: int = 2
