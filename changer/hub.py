@@ -44,6 +44,10 @@ def fp16_error(folder: Path) -> float:
     return float((ref - out).abs().max())
 
 
+TRAINING_LOG = "training_log.csv"
+"""The run's ``log.csv`` (losses vs step), copied beside the exported weights."""
+
+
 def model_card(folder: Path, metrics_md: str | None = None) -> str:
     """The README.md of a model folder: what it is, its data, budget and measured metrics."""
     config = json.loads((folder / "config.json").read_text())
@@ -58,7 +62,8 @@ def model_card(folder: Path, metrics_md: str | None = None) -> str:
         "the generator puts a gray source head onto a target body on a key colour and produces "
         "the whole foreground (head colour, neck, hair, shoulders) on the key colour.", "",
         f"- architecture: `{cfg.get('arch')}`, variant `{variant}` (colorizer: {cfg.get('use_colorizer')}, "
-        f"FPAT: {cfg.get('use_fpat')}, chroma setting: {cfg.get('chroma')}, H²: {cfg.get('h2')})",
+        f"FPAT: {cfg.get('use_fpat')}, chroma setting: {cfg.get('chroma')}, H²: {cfg.get('h2')}, "
+        f"pull-push pre-fill: {cfg.get('prefill', False)})",
         "- load: `CHANGER.from_pretrained(<folder or repo id>)` (safetensors only)", "",
         "## Data",
         "The `train` split of the talking-heads set (real 256x256 talking-head frames with 5-class "
@@ -66,7 +71,9 @@ def model_card(folder: Path, metrics_md: str | None = None) -> str:
         "evaluation only.", "",
         "## Training budget",
         training.get("budget", "not recorded"), "",
-        f"Perceptual term: {training.get('perceptual', 'n/a')}.", "",
+        f"Perceptual term: {training.get('perceptual', 'n/a')}."
+        + (f" Loss curve (losses every {training.get('train', {}).get('log_every', 25)} steps): `{TRAINING_LOG}`."
+           if (folder / TRAINING_LOG).is_file() else ""), "",
         "## Measured metrics",
         metrics_md or "Not measured yet: run `changer eval` (see the project README).", "",
     ]
@@ -82,6 +89,8 @@ def export_model(src: str | Path, dst: str | Path, fp16: bool | None = None, met
     for name in ("config.json", "training.json"):
         if (src / name).is_file():
             shutil.copy2(src / name, dst / name)
+    if (src.parent / "log.csv").is_file():  # RUN/model -> RUN/log.csv: the loss curve
+        shutil.copy2(src.parent / "log.csv", dst / TRAINING_LOG)
     tensors = load_file(str(src / WEIGHTS))
     if use_fp16:
         tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}

@@ -40,3 +40,23 @@ def test_export_can_keep_fp32(tmp_path):
     info = export_model(_saved(tmp_path), tmp_path / "bundle", fp16=False)
     src_bytes = (tmp_path / "run" / "model" / "model.safetensors").stat().st_size
     assert not info["fp16"] and abs(info["bytes"] - src_bytes) < 4096
+
+
+def test_export_carries_the_loss_curve_and_eval_metrics(tmp_path, capsys):
+    from changer.cli import main
+
+    src = _saved(tmp_path)
+    (src.parent / "log.csv").write_text("step,l1\n25,0.1\n50,0.05\n")
+    summary = tmp_path / "summary.csv"
+    summary.write_text(
+        "method,split,metric,mean,ci95,n,n_inf,n_nan\n"
+        "mine,test_hdtf,psnr,23.456,0.5,60,0,0\n"
+        "other,test_hdtf,psnr,99.0,0.5,60,0,0\n"
+    )
+    assert main(["export", str(src), "--out", str(tmp_path / "mine"), "--metrics", str(summary)]) == 0
+    bundle = tmp_path / "mine"
+    assert (bundle / "training_log.csv").read_text() == (src.parent / "log.csv").read_text()
+    card = (bundle / "README.md").read_text()
+    assert "23.46 ± 0.50" in card and "99.00" not in card and "training_log.csv" in card
+    assert main(["export", str(src), "--out", str(tmp_path / "x"), "--metrics", str(summary), "--method", "nope"]) == 2
+    assert "no rows for method 'nope'" in capsys.readouterr().err

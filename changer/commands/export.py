@@ -6,10 +6,29 @@ import argparse
 from pathlib import Path
 
 
+def metrics_markdown(path: Path, method: str) -> str:
+    """The model card's metrics: a Markdown file as it is, or the rows of ``method`` in a
+    ``summary.csv`` written by ``changer eval`` (with that run's command line context)."""
+    if path.suffix.lower() != ".csv":
+        return path.read_text()
+    import pandas as pd
+
+    from eval.stats import summary_markdown
+
+    summary = pd.read_csv(path)
+    rows = summary[summary["method"] == method]
+    if rows.empty:
+        methods = ", ".join(sorted(summary["method"].unique()))
+        raise ValueError(f"--metrics {path}: no rows for method {method!r} (it has: {methods}); pass --method")
+    note = ("Self-reconstruction on held-out identities (DESIGN.md section 2), 256x256, mean ± 95% CI, "
+            f"from `{path}` written by `changer eval`; `n/a`: LPIPS weights unavailable.")
+    return note + "\n\n" + summary_markdown(rows)
+
+
 def run(args: argparse.Namespace) -> int:
     from changer.hub import export_model, push_model
 
-    metrics = args.metrics.read_text() if args.metrics else None
+    metrics = metrics_markdown(args.metrics, args.method or args.out.name) if args.metrics else None
     fp16 = None if args.precision == "auto" else args.precision == "fp16"
     info = export_model(args.model, args.out, fp16=fp16, metrics_md=metrics)
     print(f"wrote {args.out}: {'fp16' if info['fp16'] else 'fp32'} weights, {info['bytes'] / 1e6:.1f} MB "
@@ -24,6 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model", type=Path, help="model folder written by `changer train` (RUN/model)")
     p.add_argument("--out", type=Path, required=True, help="destination folder, e.g. changer/weights/default")
     p.add_argument("--precision", choices=("auto", "fp16", "fp32"), default="auto")
-    p.add_argument("--metrics", type=Path, help="a Markdown table of measured metrics for the model card")
+    p.add_argument("--metrics", type=Path,
+                   help="measured metrics for the model card: a Markdown file, or a summary.csv of `changer eval`")
+    p.add_argument("--method", help="the method's name in --metrics summary.csv (default: the --out folder's name)")
     p.add_argument("--push", metavar="REPO_ID", help="also upload to this Hugging Face Hub repo")
     p.set_defaults(handler=run)
