@@ -56,6 +56,11 @@ def colorize(labels: np.ndarray) -> np.ndarray:
     return PALETTE[np.clip(labels, 0, NUM_CLASSES - 1)]
 
 
+def _grow(mask: np.ndarray, r: int) -> np.ndarray:
+    """``mask`` dilated by a ``(2r+1)``-square (Chebyshev distance ``r``)."""
+    return cv2.dilate(mask.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)).astype(bool)
+
+
 def main_face_mask(labels: np.ndarray, candidates: int = 4) -> np.ndarray | None:
     """Boolean mask of the face component most likely to be the person's face (None: no face).
 
@@ -76,7 +81,7 @@ def main_face_mask(labels: np.ndarray, candidates: int = 4) -> np.ndarray | None
         r = max(2, round(0.08 * max(w, h)))
         y0, y1, x0, x1 = max(0, y - r), y + h // 2, max(0, x - r), x + w + r
         comp = cc[y0:y1, x0:x1] == i
-        ring = cv2.dilate(comp.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)).astype(bool) & ~comp
+        ring = _grow(comp, r) & ~comp
         hair_share = float(hair[y0:y1, x0:x1][ring].mean()) if ring.any() else 0.0
         score = float(np.sqrt(area)) * (0.2 + hair_share)
         if score > best_score:
@@ -99,7 +104,7 @@ def single_head(labels: np.ndarray) -> np.ndarray:
     head = head_mask(labels)
     ys, xs = np.nonzero(face)
     r = max(1, round(0.03 * max(ys.max() - ys.min(), xs.max() - xs.min())))
-    reach = cv2.dilate(face.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)).astype(bool)
+    reach = _grow(face, r)
     _, head_cc = cv2.connectedComponents(head.astype(np.uint8), connectivity=8)
     ids = np.unique(head_cc[reach & head])
     stray = head & ~np.isin(head_cc, ids[ids > 0])

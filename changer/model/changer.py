@@ -173,9 +173,9 @@ class CHANGER(
         known = (1.0 - fill) * (1.0 - head)
         rgb = pull_push(x[:, :3], known)
         rgb = rgb * fill + x[:, :3] * (1.0 - fill)
+        nhwc = x.is_contiguous(memory_format=torch.channels_last)
         out = torch.cat([rgb, x[:, 3:]], 1)
-        return out.contiguous(memory_format=torch.channels_last) if x.is_contiguous(
-            memory_format=torch.channels_last) else out
+        return out.contiguous(memory_format=torch.channels_last if nhwc else torch.contiguous_format)
 
     def generate_model_card(self, *args: Any, **kwargs: Any):  # noqa: ANN201 (ModelCard)
         """Model card filled with this model's architecture, variant and size."""

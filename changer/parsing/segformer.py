@@ -20,6 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from changer import labels as L
 from changer.imageio import InputError
@@ -117,11 +118,11 @@ class SegformerParser(LabelParser):
         with torch.inference_mode():
             out = self.model(pixel_values=((x - mean) / std)[None]).logits[0]
         merged = merge_logits(out, self.mapping)
-        h, w = rgb.shape[:2]  # back to the picture's aspect ratio at the logits' scale
-        k = out.shape[-1] / s
-        size = (max(1, round(h * k * s / max(h, w))), max(1, round(w * k * s / max(h, w))))
-        merged = torch.nn.functional.interpolate(merged.clamp_min(-1e4)[None], size=size, mode="bilinear",
-                                                 align_corners=False)[0]
+        # undo the square resize: the picture's aspect ratio at the logits' resolution
+        h, w = rgb.shape[:2]
+        k = out.shape[-1] / max(h, w)
+        size = (max(1, round(h * k)), max(1, round(w * k)))
+        merged = F.interpolate(merged.clamp_min(-1e4)[None], size=size, mode="bilinear", align_corners=False)[0]
         return merged.cpu().numpy()
 
     def __repr__(self) -> str:
@@ -136,4 +137,6 @@ def _processor_size(model_id: str | os.PathLike[str]) -> int | None:
         size = AutoImageProcessor.from_pretrained(str(model_id)).size
     except Exception:  # no processor file, offline, or an unknown format: use the default
         return None
-    return int(size.get("height") or size.get("shortest_edge") or 0) or None if isinstance(size, dict) else None
+    if not isinstance(size, dict):
+        return None
+    return int(size.get("height") or size.get("shortest_edge") or 0) or None
