@@ -51,22 +51,38 @@ def down(cin: int, cout: int) -> nn.Sequential:
     return nn.Sequential(conv3x3(cin, cout, stride=2), nn.SiLU())
 
 
-class Up(nn.Module):
-    """2x upsampling by sub-pixel convolution: a 1x1 conv to ``4 * cout`` channels and a
-    pixel shuffle (9x cheaper than nearest upsampling + 3x3 conv at the high resolution,
-    which matters on a CPU). ICNR init makes it start as nearest upsampling of a 1x1 conv,
-    so it begins free of checkerboard artifacts; the following 3x3 convs mix neighbours."""
+UPSAMPLE_MODES = ("pixelshuffle", "bilinear")
 
-    def __init__(self, cin: int, cout: int) -> None:
+
+class Up(nn.Module):
+    """2x upsampling with a 1x1 conv ``cin -> cout`` (cheap on a CPU: no 3x3 conv at the
+    high resolution).
+
+    ``mode="pixelshuffle"``: the conv gives ``4 * cout`` channels and a pixel shuffle places
+    them (sub-pixel convolution). ICNR init makes it start as nearest upsampling, but
+    three of them in a row still leave 8x8 blocks in wide smooth regions until training
+    has learnt to hide them. ``mode="bilinear"``: the conv gives ``cout`` channels that are
+    upsampled bilinearly (the two commute, so the conv runs at the low resolution); a
+    regenerated neck or shoulder starts smooth. Configs written before the flag existed
+    load as ``"pixelshuffle"``.
+    """
+
+    def __init__(self, cin: int, cout: int, mode: str = "pixelshuffle") -> None:
         super().__init__()
-        self.conv = nn.Conv2d(cin, 4 * cout, 1)
-        with torch.no_grad():  # ICNR: the 4 sub-pixels of each output channel share weights
-            w = torch.empty(cout, cin, 1, 1)
-            nn.init.kaiming_uniform_(w, a=math.sqrt(5))
-            self.conv.weight.copy_(w.repeat_interleave(4, dim=0))
-            self.conv.bias.copy_(self.conv.bias[::4].repeat_interleave(4))
+        if mode not in UPSAMPLE_MODES:
+            raise ValueError(f"upsample mode must be one of {UPSAMPLE_MODES}, got {mode!r}")
+        self.mode = mode
+        self.conv = nn.Conv2d(cin, (4 if mode == "pixelshuffle" else 1) * cout, 1)
+        if mode == "pixelshuffle":
+            with torch.no_grad():  # ICNR: the 4 sub-pixels of each output channel share weights
+                w = torch.empty(cout, cin, 1, 1)
+                nn.init.kaiming_uniform_(w, a=math.sqrt(5))
+                self.conv.weight.copy_(w.repeat_interleave(4, dim=0))
+                self.conv.bias.copy_(self.conv.bias[::4].repeat_interleave(4))
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
+        if self.mode == "bilinear":
+            return F.interpolate(self.conv(h), scale_factor=2, mode="bilinear", align_corners=False)
         out = F.pixel_shuffle(self.conv(h), 2)  # always NCHW-contiguous
         if h.is_contiguous(memory_format=torch.channels_last):  # stay NHWC (fast CPU convs)
             out = out.contiguous(memory_format=torch.channels_last)

@@ -1,6 +1,6 @@
 """The decoder ``D``: blended tokens + encoder skips + colour code ``z`` -> RGB in ``[-1, 1]``.
 
-Each scale upsamples (sub-pixel conv, :class:`~changer.model.blocks.Up`), adds the
+Each scale upsamples (:class:`~changer.model.blocks.Up`, sub-pixel or bilinear), adds the
 encoder skip of that scale (additive skips: as informative as concatenation here and
 half the conv cost) and runs one residual block whose normalisation is FiLM-modulated
 by ``z``. The full-resolution level is one conv only, the cheapest way to get the
@@ -18,13 +18,13 @@ from changer.model.blocks import ResBlock, Up, conv3x3, norm
 class Decoder(nn.Module):
     """``(B, in_dim, h, w)`` at ``1/stride`` + skips -> ``(B, 3, H, W)`` (tanh)."""
 
-    def __init__(self, in_dim: int, channels: tuple[int, ...], z_dim: int) -> None:
+    def __init__(self, in_dim: int, channels: tuple[int, ...], z_dim: int, upsample: str = "pixelshuffle") -> None:
         super().__init__()
         top = channels[-1]
         self.inp = nn.Conv2d(in_dim + top, top, 1)  # tokens + top-level skip
         self.top = ResBlock(top, z_dim)
         rev = channels[::-1]
-        self.ups = nn.ModuleList(Up(a, b) for a, b in zip(rev[:-1], rev[1:]))
+        self.ups = nn.ModuleList(Up(a, b, upsample) for a, b in zip(rev[:-1], rev[1:]))
         self.blocks = nn.ModuleList(ResBlock(c, z_dim) for c in rev[1:-1])
         self.out = nn.Sequential(norm(channels[0]), nn.SiLU(), conv3x3(channels[0], 3))
 

@@ -39,7 +39,7 @@ class ChangerGenerator(nn.Module):
         self.blender = FPAT(
             cfg.dim, cfg.heads, cfg.blender_depth, cfg.mlp_ratio, masked=cfg.use_fpat, sa_pool=cfg.sa_pool
         )
-        self.decoder = Decoder(cfg.dim, cfg.channels, z_dim=cfg.dim + 3)  # z = (z_c, key)
+        self.decoder = Decoder(cfg.dim, cfg.channels, z_dim=cfg.dim + 3, upsample=cfg.upsample)  # z = (z_c, key)
 
     def forward(
         self,

@@ -37,7 +37,7 @@ class Head2SceneBlender(nn.Module):
         self.mid = nn.ModuleList(
             ResBlock(top, z_dim) for _ in range(max(1, cfg.colorizer_depth + cfg.blender_depth))
         )
-        self.decoder = Decoder(top, cfg.channels, z_dim=z_dim)
+        self.decoder = Decoder(top, cfg.channels, z_dim=z_dim, upsample=cfg.upsample)
 
     def forward(
         self,

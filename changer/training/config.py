@@ -34,6 +34,9 @@ class TrainConfig:
     steps: int = 20000
     batch_size: int = 8
     crop_size: int = 128
+    crop_scale: tuple[float, float] = (0.5, 1.0)
+    """Side of the random head crops as a fraction of the frame (1.0: the whole frame,
+    what the evaluation sees; smaller: the evaluation's pixel scale at ``crop_size``)."""
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.99)
@@ -43,6 +46,8 @@ class TrainConfig:
     """From this step to ``steps`` both learning rates fall linearly to ``lr_final_ratio``
     times their value (None: constant). A function of the step alone, so resuming is exact."""
     lr_final_ratio: float = 0.1
+    photometric: bool = False
+    """Random clothing colours and lighting on training frames (:mod:`changer.data.photometric`)."""
     max_minutes: float | None = None
     """Wall-time budget: stop (and checkpoint) after this many minutes of this process."""
     weights: LossWeights = field(default_factory=LossWeights)
@@ -73,8 +78,9 @@ class TrainConfig:
         d = dict(d)
         if "weights" in d:
             d["weights"] = LossWeights(**d["weights"])
-        if "betas" in d:
-            d["betas"] = tuple(d["betas"])
+        for name in ("betas", "crop_scale"):
+            if name in d:
+                d[name] = tuple(d[name])
         return cls(**d)
 
 

@@ -163,3 +163,28 @@ def test_optimisation_lowers_loss(small_config, make_inputs) -> None:
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.8 * losses[0], losses
+
+
+def test_bilinear_upsampling_is_smooth_and_old_configs_keep_pixel_shuffle(tmp_path, small_config) -> None:
+    from changer.model.blocks import Up
+
+    up = Up(4, 2, "bilinear")
+    h = torch.zeros(1, 4, 8, 8)
+    h[..., 4:, :] = 1.0  # a step: bilinear gives a ramp, pixel shuffle a hard edge
+    out = up(h)
+    assert out.shape == (1, 2, 16, 16)
+    column = out[0, 0, :, 3]
+    assert len(torch.unique(column.round(decimals=5))) > 2
+    with pytest.raises(ValueError):
+        Up(4, 2, "nearest")
+    with pytest.raises(ValueError):
+        ChangerConfig(upsample="nearest")
+    model = CHANGER(small_config("full", upsample="bilinear"))
+    model.save_pretrained(tmp_path)
+    assert CHANGER.from_pretrained(tmp_path).config.upsample == "bilinear"
+    old = json.loads((tmp_path / "config.json").read_text())
+    del old["upsample"]
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    with pytest.raises(Exception):  # weights of a bilinear model do not fit the old layout
+        CHANGER.from_pretrained(tmp_path)
+    assert ChangerConfig.from_dict(old).upsample == "pixelshuffle"
