@@ -12,7 +12,6 @@ from torch.utils.data import Dataset
 from changer import labels as L
 from changer.data.augment import mask_box
 from changer.data.dataset import Frame
-from changer.data.photometric import PhotometricConfig, augment_pair
 from changer.data.sample import SampleBuilder, SampleConfig, frame_seed
 from changer.inputs import Sample, image_to_tensor, mask_to_tensor, to_model_tensors
 
@@ -55,8 +54,7 @@ class BlendDataset(Dataset):
     """Blend samples over a list of frames.
 
     ``train=True``: each item draws a fresh reference frame, H² parameters and a random
-    head crop resized to ``size``, and with ``photometric`` new clothing colours and light
-    (:mod:`changer.data.photometric`) (randomness from torch's generator, so the trainer's
+    head crop resized to ``size`` (randomness from torch's generator, so the trainer's
     seed and DataLoader worker seeding make runs repeatable). ``train=False``: the full
     frame at ``size``, every draw seeded by the frame id (the evaluation protocol).
     """
@@ -70,13 +68,11 @@ class BlendDataset(Dataset):
         crop_scale: tuple[float, float] = (0.5, 1.0),
         colour_head: bool = False,
         donors: Sequence[Frame] | None = None,
-        photometric: PhotometricConfig | None = None,
     ):
         if not frames:
             raise ValueError("no frames: check the data folder and split")
         self.frames = list(frames)
         self.size, self.train, self.crop_scale, self.colour_head = size, train, crop_scale, colour_head
-        self.photometric = photometric if train else None
         self._by_clip: dict[str, list[Frame]] = {}
         for f in self.frames:
             self._by_clip.setdefault(f.clip_id, []).append(f)
@@ -105,8 +101,6 @@ class BlendDataset(Dataset):
                 ref_img, ref_lab = ref_img[:, ::-1], ref_lab[:, ::-1]
         img, lab = resize_pair(img, lab, self.size)
         ref_img, ref_lab = resize_pair(np.ascontiguousarray(ref_img), np.ascontiguousarray(ref_lab), self.size)
-        if self.photometric is not None:
-            img, ref_img = augment_pair(img, lab, ref_img, rng, self.photometric)
         donor = self._donor(frame, rng)
         sample = self.builder.build(img, lab, ref_img, ref_lab, rng, frame_id=frame.frame_id, donor_labels=donor)
         sample.extras["frame"] = img

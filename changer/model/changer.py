@@ -23,7 +23,7 @@ from changer.hub_mixin import SafetensorsHubMixin, merge_config
 from changer.model.config import ChangerConfig
 from changer.model.generator import IN_CHANNELS, ChangerGenerator
 from changer.model.h2sb import Head2SceneBlender
-from changer.model.prefill import KEY_TOLERANCE, pull_push
+from changer.model.prefill import pull_push
 
 MODEL_CARD = """
 ---
@@ -153,7 +153,7 @@ class CHANGER(
             x, c, b = (t.contiguous(memory_format=torch.channels_last) for t in (x, c, b))
         k = self.default_key if key is None else key.to(x)
         k = k.expand(x.shape[0], 3) if k.ndim == 1 else k
-        x_in = self._prefilled(x, k) if self.config.prefill else x
+        x_in = self._prefilled(x) if self.config.prefill else x
         out = self.net(x_in, c, b, k, b_mask=b_mask, fg_types=fg_types)
         m = (x[:, 3:4] + x[:, 4:5]).clamp(0.0, 1.0)
         pred = out["pred"]
@@ -165,19 +165,12 @@ class CHANGER(
         return {"y": y, "pred": pred, "mask": m, "head_rgb": out["head_rgb"],
                 "fg_logits": out["fg_logits"], "fg_types": out["fg_types"]}
 
-    def _prefilled(self, x: torch.Tensor, key: torch.Tensor) -> torch.Tensor:
+    @staticmethod
+    def _prefilled(x: torch.Tensor) -> torch.Tensor:
         """``x`` with its fill region pull-push interpolated from the pixels that are
-        neither fill nor head (the gray head would pass its lack of colour on).
-
-        With ``config.prefill_from="foreground"`` pixels of the key colour are not sources
-        either: the hole is filled with the visible neck and clothes only (left as key
-        colour when none is visible), and the network carves the background back out.
-        """
+        neither fill nor head (the gray head would pass its lack of colour on)."""
         fill, head = x[:, 3:4], x[:, 4:5]
         known = (1.0 - fill) * (1.0 - head)
-        if self.config.prefill_from == "foreground":
-            keyed = (x[:, :3] - key[:, :, None, None]).abs().amax(1, keepdim=True) < KEY_TOLERANCE
-            known = known * (~keyed).to(known.dtype)
         rgb = pull_push(x[:, :3], known)
         rgb = rgb * fill + x[:, :3] * (1.0 - fill)
         nhwc = x.is_contiguous(memory_format=torch.channels_last)

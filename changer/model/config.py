@@ -59,9 +59,6 @@ class ChangerConfig:
         prefill: the key-coloured fill region of ``X`` is first filled by pull-push
             interpolation from the pixels around it (:mod:`changer.model.prefill`); the
             network sees and corrects that guess instead of flat key colour.
-        prefill_from: the pixels the pre-fill takes colours from: ``"known"`` (every pixel
-            outside the hole and head, key colour included; what older weights use) or
-            ``"foreground"`` (only the visible neck and clothes, not the key colour).
         upsample: how the decoder upsamples (:class:`~changer.model.blocks.Up`):
             ``"pixelshuffle"`` (what weights trained before this flag use) or
             ``"bilinear"`` (smooth fills from the first step).
@@ -88,7 +85,6 @@ class ChangerConfig:
     train_size: int = 128
     residual: bool = True
     prefill: bool = False
-    prefill_from: str = "known"
     upsample: str = "pixelshuffle"
     disc_channels: int = 32
     disc_layers: int = 3
@@ -104,8 +100,6 @@ class ChangerConfig:
             raise ValueError("channels needs at least two levels")
         if self.dim % self.heads:
             raise ValueError(f"dim ({self.dim}) must be divisible by heads ({self.heads})")
-        if self.prefill_from not in ("known", "foreground"):
-            raise ValueError(f"prefill_from must be 'known' or 'foreground', got {self.prefill_from!r}")
         if self.upsample not in ("pixelshuffle", "bilinear"):
             raise ValueError(f"upsample must be 'pixelshuffle' or 'bilinear', got {self.upsample!r}")
         if len(self.key_color) != 3:

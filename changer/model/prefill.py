@@ -17,10 +17,6 @@ import math
 import torch
 import torch.nn.functional as F
 
-KEY_TOLERANCE = 0.1
-"""Pixels within this distance of the key colour (max over RGB, ``[-1, 1]`` units, about
-13/255) count as background for ``ChangerConfig.prefill_from="foreground"``."""
-
 
 def pull_push(img: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
     """``img (B, C, H, W)`` with its pixels where ``known (B, 1, H, W)`` is 0 interpolated.

@@ -46,8 +46,6 @@ class TrainConfig:
     """From this step to ``steps`` both learning rates fall linearly to ``lr_final_ratio``
     times their value (None: constant). A function of the step alone, so resuming is exact."""
     lr_final_ratio: float = 0.1
-    photometric: bool = False
-    """Random clothing colours and lighting on training frames (:mod:`changer.data.photometric`)."""
     max_minutes: float | None = None
     """Wall-time budget: stop (and checkpoint) after this many minutes of this process."""
     weights: LossWeights = field(default_factory=LossWeights)

@@ -31,7 +31,6 @@ from tqdm.auto import tqdm
 
 from changer.data.blend_dataset import BlendDataset
 from changer.data.dataset import TalkingHeads
-from changer.data.photometric import PhotometricConfig
 from changer.data.sample import SampleConfig
 from changer.inputs import tensor_to_image
 from changer.model import CHANGER, ChangerConfig
@@ -94,7 +93,6 @@ class Trainer:
             train=True,
             crop_scale=train_cfg.crop_scale,
             colour_head=model_cfg.colour_head,
-            photometric=PhotometricConfig() if train_cfg.photometric else None,
         )
         self.preview = BlendDataset(
             frames[:: max(len(frames) // 4, 1)][:4], sample_config_for(model_cfg), size=train_cfg.crop_size,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import torch
 
 from changer.model import CHANGER
@@ -38,11 +37,11 @@ def test_fill_takes_the_colour_of_the_nearest_side() -> None:
 
 def test_changer_with_prefill_sees_the_filled_hole(small_config, make_inputs, tmp_path) -> None:
     x, c, b = make_inputs(64, batch=2)
-    model = CHANGER(small_config("full", prefill=True)).eval()
-    filled = model._prefilled(x, model.default_key.expand(x.shape[0], 3))
+    filled = CHANGER._prefilled(x)
     fill = x[:, 3:4].bool().expand(-1, 3, -1, -1)
     assert torch.equal(filled[:, :3][~fill], x[:, :3][~fill]) and torch.equal(filled[:, 3:], x[:, 3:])
     assert not torch.equal(filled[:, :3][fill], x[:, :3][fill])
+    model = CHANGER(small_config("full", prefill=True)).eval()
     seen = {}
     model.net.register_forward_pre_hook(lambda m, args, kwargs: seen.update(x=args[0]), with_kwargs=True)
     with torch.no_grad():
@@ -56,23 +55,3 @@ def test_changer_with_prefill_sees_the_filled_hole(small_config, make_inputs, tm
     del old["prefill"]  # a folder saved before the option existed loads without it
     (tmp_path / "config.json").write_text(json.dumps(old))
     assert CHANGER.from_pretrained(tmp_path).config.prefill is False
-
-
-def test_foreground_prefill_takes_no_key_colour(small_config) -> None:
-    model = CHANGER(small_config("full", prefill=True, prefill_from="foreground")).eval()
-    key = model.default_key.expand(1, 3)
-    x = torch.zeros(1, 5, 32, 32)
-    x[:, :3] = key[:, :, None, None]  # key-coloured background ...
-    x[:, :3, 24:, :] = torch.tensor([0.8, -0.2, 0.5])[:, None, None]  # ... and a shirt at the bottom
-    x[:, 3, 8:24, 8:24] = 1.0  # the hole touches both
-    x[:, :3, 8:24, 8:24] = key[:, :, None, None]
-    filled = model._prefilled(x, key)[:, :3, 8:24, 8:24]
-    shirt = torch.tensor([0.8, -0.2, 0.5])[:, None, None]
-    assert torch.allclose(filled, shirt.expand_as(filled[0]), atol=1e-5)  # only the shirt spreads
-    known = CHANGER(small_config("full", prefill=True)).eval()._prefilled(x, key)[:, :3, 8:24, 8:24]
-    assert (known - shirt).abs().amax() > 0.5  # "known" mixes the key colour in
-    no_body = x.clone()
-    no_body[:, :3, 24:, :] = key[:, :, None, None]
-    assert torch.equal(model._prefilled(no_body, key), no_body)  # nothing visible: key stays
-    with pytest.raises(ValueError):
-        small_config("full", prefill_from="everything")
