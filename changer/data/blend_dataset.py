@@ -54,7 +54,7 @@ class BlendDataset(Dataset):
     """Blend samples over a list of frames.
 
     ``train=True``: each item draws a fresh reference frame, H² parameters and a random
-    head crop resized to ``size``, mirrored half the time with ``flip`` (randomness from torch's generator, so the trainer's
+    head crop resized to ``size`` (randomness from torch's generator, so the trainer's
     seed and DataLoader worker seeding make runs repeatable). ``train=False``: the full
     frame at ``size``, every draw seeded by the frame id (the evaluation protocol).
     """
@@ -68,13 +68,11 @@ class BlendDataset(Dataset):
         crop_scale: tuple[float, float] = (0.5, 1.0),
         colour_head: bool = False,
         donors: Sequence[Frame] | None = None,
-        flip: bool = False,
     ):
         if not frames:
             raise ValueError("no frames: check the data folder and split")
         self.frames = list(frames)
         self.size, self.train, self.crop_scale, self.colour_head = size, train, crop_scale, colour_head
-        self.flip = flip
         self._by_clip: dict[str, list[Frame]] = {}
         for f in self.frames:
             self._by_clip.setdefault(f.clip_id, []).append(f)
@@ -99,8 +97,6 @@ class BlendDataset(Dataset):
         ref_img, ref_lab = ref.load_image(), ref.load_labels()
         if self.train:
             img, lab = random_head_crop(img, lab, rng, self.crop_scale)
-            if self.flip and rng.random() < 0.5:  # a mirrored person is another plausible person
-                img, lab = np.ascontiguousarray(img[:, ::-1]), np.ascontiguousarray(lab[:, ::-1])
             if rng.random() < 0.5:
                 ref_img, ref_lab = ref_img[:, ::-1], ref_lab[:, ::-1]
         img, lab = resize_pair(img, lab, self.size)

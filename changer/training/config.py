@@ -37,8 +37,6 @@ class TrainConfig:
     crop_scale: tuple[float, float] = (0.5, 1.0)
     """Side of the random head crops as a fraction of the frame (1.0: the whole frame,
     what the evaluation sees; smaller: the evaluation's pixel scale at ``crop_size``)."""
-    flip: bool = False
-    """Mirror half of the training frames (the colour reference is always mirrored at random)."""
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.99)

@@ -92,7 +92,6 @@ class Trainer:
             size=train_cfg.crop_size,
             train=True,
             crop_scale=train_cfg.crop_scale,
-            flip=train_cfg.flip,
             colour_head=model_cfg.colour_head,
         )
         self.preview = BlendDataset(
