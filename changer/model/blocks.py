@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from changer.model.config import UPSAMPLE_MODES
+
 
 def norm(ch: int) -> nn.GroupNorm:
     """GroupNorm with up to 8 groups (batch-size independent, fine at batch 1)."""
@@ -49,9 +51,6 @@ class ResBlock(nn.Module):
 def down(cin: int, cout: int) -> nn.Sequential:
     """Strided 3x3 conv (halves the resolution) followed by SiLU."""
     return nn.Sequential(conv3x3(cin, cout, stride=2), nn.SiLU())
-
-
-UPSAMPLE_MODES = ("pixelshuffle", "bilinear")
 
 
 class Up(nn.Module):

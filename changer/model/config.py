@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 ARCHS = ("changer", "h2sb")
+UPSAMPLE_MODES = ("pixelshuffle", "bilinear")
 VARIANTS = ("full", "no_h2", "no_fpat", "no_chroma", "no_colorizer", "h2sb")
 
 # What each named variant changes with respect to the defaults (DESIGN.md section 1).
@@ -100,8 +101,8 @@ class ChangerConfig:
             raise ValueError("channels needs at least two levels")
         if self.dim % self.heads:
             raise ValueError(f"dim ({self.dim}) must be divisible by heads ({self.heads})")
-        if self.upsample not in ("pixelshuffle", "bilinear"):
-            raise ValueError(f"upsample must be 'pixelshuffle' or 'bilinear', got {self.upsample!r}")
+        if self.upsample not in UPSAMPLE_MODES:
+            raise ValueError(f"upsample must be one of {UPSAMPLE_MODES}, got {self.upsample!r}")
         if len(self.key_color) != 3:
             raise ValueError("key_color must be an RGB triple")
 
