@@ -64,14 +64,19 @@ def frame_breakdown(sample: Sample, pred: np.ndarray) -> dict[str, float]:
 
 def breakdown(methods: Sequence[str], splits: Sequence[str], request: EvalRequest | None = None,
               batch_size: int = 8) -> pd.DataFrame:
-    """Per-frame breakdown rows (``method``, ``split``, ``frame_id`` + the metrics)."""
+    """Per-frame breakdown rows (``method``, ``split``, ``frame_id`` + the metrics).
+
+    Each method is loaded once and gets the protocol's samples of its setting (a
+    ``no_chroma`` model the real-background ones, as in :func:`eval.runner.run_evaluation`).
+    """
     request = request or EvalRequest()
+    specs = [method_spec(name) for name in methods]
+    fns = [load_method(spec) for spec in specs]
     rows = []
     for split in splits:
         data = load_split(request, split)
-        samples = data.samples(data.picks, chroma=True)
-        for name in methods:
-            fn = load_method(method_spec(name))
+        for name, spec, fn in zip(methods, specs, fns):
+            samples = data.samples(data.picks, chroma=spec.chroma)
             for i in tqdm(range(0, len(samples), batch_size), desc=f"{split} {name}", leave=False):
                 chunk = samples[i : i + batch_size]
                 for sample, pred in zip(chunk, fn([s.inputs for s in chunk])):

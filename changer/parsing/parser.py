@@ -172,8 +172,9 @@ def portrait_window(
 
     None when there is no face or it is already large (taller than ``below`` times the
     longer side). The main face is :func:`changer.labels.main_face_mask`'s. The square
-    window makes the face ``face_share`` of its side, centred horizontally on the face, with the face centre at 45% of the height (as in the
-    training frames, where the median is 47%); it may reach outside the picture.
+    window makes the face ``face_share`` of its side, centred horizontally on the face,
+    with the face centre at 45% of the height (as in the training frames, where the median
+    is 47%); it may reach outside the picture.
     """
     face = L.main_face_mask(labels)
     if face is None:

@@ -185,6 +185,6 @@ def test_bilinear_upsampling_is_smooth_and_old_configs_keep_pixel_shuffle(tmp_pa
     old = json.loads((tmp_path / "config.json").read_text())
     del old["upsample"]
     (tmp_path / "config.json").write_text(json.dumps(old))
-    with pytest.raises(Exception):  # weights of a bilinear model do not fit the old layout
+    with pytest.raises(RuntimeError):  # weights of a bilinear model do not fit the old layout
         CHANGER.from_pretrained(tmp_path)
     assert ChangerConfig.from_dict(old).upsample == "pixelshuffle"
