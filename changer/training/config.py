@@ -46,6 +46,9 @@ class TrainConfig:
     """From this step to ``steps`` both learning rates fall linearly to ``lr_final_ratio``
     times their value (None: constant). A function of the step alone, so resuming is exact."""
     lr_final_ratio: float = 0.1
+    init_from: str | None = None
+    """A model folder (``config.json`` + ``model.safetensors``) whose weights start this run
+    (fine-tuning); see :func:`changer.training.trainer.init_weights` for what may differ."""
     max_minutes: float | None = None
     """Wall-time budget: stop (and checkpoint) after this many minutes of this process."""
     weights: LossWeights = field(default_factory=LossWeights)

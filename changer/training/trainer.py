@@ -46,6 +46,38 @@ from changer.training.losses import (
 )
 
 
+def init_weights(model: torch.nn.Module, folder: str | Path) -> list[str]:
+    """Load ``folder/model.safetensors`` into ``model`` for fine-tuning.
+
+    Every tensor must be present with the same shape, except that a conv weight may have
+    *more input channels* in ``model`` (a newly added input such as
+    ``ChangerConfig.body_field``): its old channels are copied and the new ones zeroed,
+    so the model starts out computing exactly what the loaded one did. Returns the names
+    of the widened tensors.
+    """
+    from safetensors.torch import load_file
+
+    loaded = load_file(str(Path(folder) / "model.safetensors"))
+    own = model.state_dict()
+    missing, unexpected = sorted(set(own) - set(loaded)), sorted(set(loaded) - set(own))
+    if missing or unexpected:
+        raise ValueError(f"init_from {folder}: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    widened = []
+    for name, value in loaded.items():
+        target = own[name]
+        if value.shape != target.shape:
+            if value.ndim != 4 or value.shape[0] != target.shape[0] or value.shape[2:] != target.shape[2:] \
+                    or value.shape[1] > target.shape[1]:
+                raise ValueError(f"init_from {folder}: {name} has shape {tuple(value.shape)}, "
+                                 f"the model needs {tuple(target.shape)}")
+            value = torch.cat([value, value.new_zeros(value.shape[0], target.shape[1] - value.shape[1],
+                                                      *value.shape[2:])], 1)
+            widened.append(name)
+        own[name] = value.to(target.dtype)
+    model.load_state_dict(own)
+    return widened
+
+
 def sample_config_for(model_cfg: ChangerConfig) -> SampleConfig:
     """The data side of a model config (key colour, chroma setting, H²)."""
     return SampleConfig(key_color=tuple(model_cfg.key_color), chroma=model_cfg.chroma, h2=model_cfg.h2)
@@ -103,6 +135,8 @@ class Trainer:
             num_workers=train_cfg.num_workers, persistent_workers=train_cfg.num_workers > 0,
         )
         self.generator = CHANGER(model_cfg)
+        if train_cfg.init_from:
+            init_weights(self.generator, train_cfg.init_from)
         self.discriminator = MultiScaleDiscriminator.from_config(model_cfg, cond_channels=1)
         self.perceptual = Perceptual()
         opt_g = torch.optim.Adam(self.generator.parameters(), lr=train_cfg.lr_g, betas=train_cfg.betas)

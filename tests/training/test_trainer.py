@@ -3,6 +3,7 @@
 import csv
 import json
 
+import pytest
 import torch
 
 from changer.model import CHANGER, ChangerConfig
@@ -53,3 +54,24 @@ def test_lr_factor_decays_linearly_and_only_after_its_start():
     assert cfg.lr_factor(10_000) == cfg.lr_factor(300)  # no extrapolation past the end
     assert TrainConfig(steps=300).lr_factor(299) == 1.0
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_init_weights_widens_new_input_channels_with_zeros(tmp_path):
+    """Fine-tuning a model with ``body_field`` from one without: identical outputs at the
+    start (the new input channels are zero-weighted); other mismatches are refused."""
+    from changer.training.trainer import init_weights
+
+    torch.manual_seed(0)
+    old = CHANGER(ChangerConfig.variant_config("full", **TINY)).eval()
+    old.save_pretrained(tmp_path / "old")
+    new = CHANGER(ChangerConfig.variant_config("full", body_field=True, **TINY)).eval()
+    assert init_weights(new, tmp_path / "old") == ["net.encoder.stem.0.weight"]
+    x = torch.rand(1, 5, 48, 48) * 2 - 1
+    x[:, 3:] = (x[:, 3:] > 0).float()
+    c, b = torch.rand(1, 3, 48, 48) * 2 - 1, torch.rand(1, 3, 48, 48) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(old(x, c, b)["y"], new(x, c, b)["y"], atol=1e-5)
+
+    wider = CHANGER(ChangerConfig.variant_config("full", **{**TINY, "dim": 64}))
+    with pytest.raises(ValueError, match="shape"):
+        init_weights(wider, tmp_path / "old")
