@@ -12,6 +12,7 @@ Student-t interval across clips), the honest unit when the clips are few.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -76,7 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--b", required=True, help="the method to compare against (e.g. h2sb)")
     p.add_argument("--metrics", default="psnr,psnr_region,ssim", help="comma-separated metric columns")
     args = p.parse_args(argv)
-    table = paired(pd.read_csv(args.per_frame), args.a, args.b, args.metrics.split(","))
+    try:
+        table = paired(pd.read_csv(args.per_frame), args.a, args.b, args.metrics.split(","))
+    except (OSError, ValueError, KeyError) as err:
+        print(f"eval.compare: {err}", file=sys.stderr)
+        return 2
     print(markdown(table, args.a, args.b))
     return 0
 

@@ -41,3 +41,5 @@ def test_missing_method_and_cli(tmp_path, capsys):
     assert main([str(path), "--a", "a", "--b", "b", "--metrics", "psnr"]) == 0
     out = capsys.readouterr().out
     assert "| s | psnr | +0.50 |" in out
+    assert main([str(path), "--a", "a", "--b", "zzz"]) == 2
+    assert "not in the table" in capsys.readouterr().err
