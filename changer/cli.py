@@ -55,6 +55,16 @@ def cmd_data_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data_subset(args: argparse.Namespace) -> int:
+    """Copy every n-th frame of some splits to a new dataset root."""
+    from changer.data.dataset import TalkingHeads
+
+    splits = [s for s in args.splits.split(",") if s]
+    n = TalkingHeads(data_root(args.data)).write_subset(args.out, splits, args.every)
+    print(f"wrote {n} frames of {','.join(splits)} to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="changer", description="CHANGER head blending with chroma keying.")
@@ -74,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     prev.add_argument("--no-chroma", action="store_true", help="keep the real background")
     prev.add_argument("--seed", type=int, default=0)
     prev.set_defaults(handler=cmd_data_preview)
+    subset = data_sub.add_parser("subset", help="copy every n-th frame of some splits to a new dataset folder")
+    subset.add_argument("--data", help="dataset root (default: $CHANGER_DATA or the set beside the repo)")
+    subset.add_argument("--splits", default="train", help="comma-separated splits")
+    subset.add_argument("--every", type=int, default=2, help="keep every n-th frame of each clip")
+    subset.add_argument("--out", type=Path, required=True, help="new, empty dataset folder")
+    subset.set_defaults(handler=cmd_data_subset)
 
     for name in COMMAND_MODULES:
         importlib.import_module(f"changer.commands.{name}").register(sub)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -144,3 +145,31 @@ class TalkingHeads:
 
     def __iter__(self) -> Iterator[Frame]:
         return iter(self.frames())
+
+    def write_subset(self, dst: str | os.PathLike[str], splits: Sequence[str], every: int = 1) -> int:
+        """Copy every ``every``-th frame (and its labels) of ``splits`` to a new root in the
+        same layout, with a manifest of those clips; returns the number of frames copied.
+
+        For taking the training data where size is limited (what travels to a borrowed
+        GPU machine); neighbouring frames of a clip are nearly identical.
+        """
+        if every < 1:
+            raise ValueError(f"every must be at least 1, got {every}")
+        dst = Path(dst)
+        if dst.exists() and any(dst.iterdir()):
+            raise ValueError(f"{dst} exists and is not empty")
+        clips = self.clips(list(splits))
+        rows = [r for r in self._clip_rows if r["split"] in set(splits)]
+        copied = 0
+        for clip in clips:
+            for frame in clip.frames[::every]:
+                for src, folder in ((frame.image_path, "frames"), (frame.label_path, "parsing")):
+                    target = dst / folder / clip.clip_id / src.name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(src, target)
+                copied += 1
+        with (dst / "manifest.csv").open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["clip_id", "identity", "split"])
+            writer.writeheader()
+            writer.writerows(rows)
+        return copied

@@ -44,3 +44,20 @@ def test_real_set_has_the_documented_splits(shared_data):
     train_ids = {c.identity for c in data.clips("train")}
     test_ids = {c.identity for c in data.clips(["test_hdtf", "test_vox", "test_green"])}
     assert not train_ids & test_ids, "splits must be identity-disjoint"
+
+
+def test_write_subset_keeps_every_nth_frame_of_the_chosen_splits(synthetic_data, tmp_path):
+    from changer.cli import main
+
+    full = TalkingHeads(synthetic_data)
+    out = tmp_path / "subset"
+    assert main(["data", "subset", "--data", str(synthetic_data), "--splits", "train", "--every", "2",
+                 "--out", str(out)]) == 0
+    sub = TalkingHeads(out)
+    assert sub.splits == ["train"]
+    for clip, sub_clip in zip(full.clips("train"), sub.clips("train"), strict=True):
+        assert [f.index for f in sub_clip.frames] == [f.index for f in clip.frames[::2]]
+        assert np.array_equal(sub_clip.frames[0].load_labels(), clip.frames[0].load_labels())
+    assert main(["data", "subset", "--data", str(synthetic_data), "--out", str(out)]) == 2  # not empty: a clear error
+    with pytest.raises(ValueError, match="every"):
+        full.write_subset(tmp_path / "other", ["train"], every=0)

@@ -1,0 +1,80 @@
+"""Train for a wall-clock budget, with the schedule scaled to the speed measured on the way.
+
+For a borrowed accelerator with a hard time limit (how the bundled default was trained):
+the number of steps is not known in advance, so the run first measures its speed over
+``--probe-steps`` steps, then sets ``steps`` (the budget at that speed, less a margin for
+the slower adversarial phase), ``adv_start`` and ``lr_decay_start`` as fractions of it,
+and stops at whichever of the two limits comes first. The realised schedule (``steps`` =
+the steps actually made; the planned ``adv_start`` and ``lr_decay_start``) is saved in the
+exported ``training.json`` and ``run_config.json``, so a fixed-step config repeats it.
+
+    python scripts/train_for_minutes.py --config configs/default_256.json --data DIR \\
+        --out runs/gpu --minutes 11
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from changer.training.config import load_run_config  # noqa: E402
+from changer.training.trainer import Trainer, _forever  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--config", required=True, help="run config JSON (its step counts are replaced)")
+    p.add_argument("--data", required=True, help="dataset root with a train split")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--minutes", type=float, required=True, help="wall-time budget of the training loop")
+    p.add_argument("--probe-steps", type=int, default=400)
+    p.add_argument("--adv-fraction", type=float, default=0.12, help="adversarial loss from this share of the steps")
+    p.add_argument("--decay-fraction", type=float, default=0.7, help="learning-rate decay from this share")
+    p.add_argument("--gan-slowdown", type=float, default=0.8, help="expected speed of the adversarial phase, relative")
+    p.add_argument("--num-workers", type=int, help="data-loader workers (default: the config's)")
+    args = p.parse_args(argv)
+
+    model_cfg, cfg = load_run_config(args.config)
+    cfg.steps, cfg.adv_start, cfg.lr_decay_start = 10**9, 10**9, None
+    cfg.sample_every = cfg.checkpoint_every = 10**9
+    if args.num_workers is not None:
+        cfg.num_workers = args.num_workers
+    budget = 60.0 * args.minutes
+    trainer = Trainer(model_cfg, cfg, args.data, args.out)
+    args.out.mkdir(parents=True, exist_ok=True)
+    trainer.generator.train()
+    trainer.discriminator.train()
+    batches = _forever(trainer.loader)
+    start = last = time.monotonic()
+    step = 0
+    while time.monotonic() - start < budget and step < cfg.steps:
+        if step == args.probe_steps:
+            rate = step / (time.monotonic() - start)
+            cfg.steps = max(step + 1, int(rate * budget * args.gan_slowdown))
+            cfg.adv_start = int(args.adv_fraction * cfg.steps)
+            cfg.lr_decay_start = int(args.decay_fraction * cfg.steps)
+            print(f"{rate:.2f} steps/s: {cfg.steps} steps, adversarial from {cfg.adv_start}, "
+                  f"decay from {cfg.lr_decay_start}", flush=True)
+        logs = trainer.train_step(next(batches))
+        step += 1
+        trainer.state.step, trainer.state.wall_seconds = step, time.monotonic() - start
+        if step % cfg.log_every == 0:
+            now = time.monotonic()
+            logs["sec_per_step"], last = (now - last) / cfg.log_every, now
+            trainer._log(logs)
+    cfg.steps = step
+    print(f"stopped at step {step} after {(time.monotonic() - start) / 60:.1f} min", flush=True)
+    trainer.export(args.out / "model")
+    (args.out / "run_config.json").write_text(
+        json.dumps({"model": model_cfg.to_dict(), "train": cfg.to_dict()}, indent=2))
+    trainer.write_samples()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
