@@ -63,7 +63,7 @@ def model_card(folder: Path, metrics_md: str | None = None) -> str:
         "the whole foreground (head colour, neck, hair, shoulders) on the key colour.", "",
         f"- architecture: `{cfg.get('arch')}`, variant `{variant}` (colorizer: {cfg.get('use_colorizer')}, "
         f"FPAT: {cfg.get('use_fpat')}, chroma setting: {cfg.get('chroma')}, H²: {cfg.get('h2')}, "
-        f"pull-push pre-fill: {cfg.get('prefill', False)}, body colour field: {cfg.get('body_field', False)})",
+        f"pull-push pre-fill: {cfg.get('prefill', False)})",
         "- load: `CHANGER.from_pretrained(<folder or repo id>)` (safetensors only)", "",
         "## Data",
         "The `train` split of the talking-heads set (real 256x256 talking-head frames with 5-class "

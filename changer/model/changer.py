@@ -21,7 +21,6 @@ from torch import nn
 from changer.hub_mixin import SafetensorsHubMixin, merge_config
 
 from changer.model.config import ChangerConfig
-from changer.model.fpat import nonblack_mask
 from changer.model.generator import IN_CHANNELS, ChangerGenerator
 from changer.model.h2sb import Head2SceneBlender
 from changer.model.prefill import pull_push
@@ -155,8 +154,7 @@ class CHANGER(
         k = self.default_key if key is None else key.to(x)
         k = k.expand(x.shape[0], 3) if k.ndim == 1 else k
         x_in = self._prefilled(x) if self.config.prefill else x
-        net_in = torch.cat([x_in, self._body_field(b, b_mask)], 1) if self.config.body_field else x_in
-        out = self.net(net_in, c, b, k, b_mask=b_mask, fg_types=fg_types)
+        out = self.net(x_in, c, b, k, b_mask=b_mask, fg_types=fg_types)
         m = (x[:, 3:4] + x[:, 4:5]).clamp(0.0, 1.0)
         pred = out["pred"]
         if self.config.residual:
@@ -178,15 +176,6 @@ class CHANGER(
         nhwc = x.is_contiguous(memory_format=torch.channels_last)
         out = torch.cat([rgb, x[:, 3:]], 1)
         return out.contiguous(memory_format=torch.channels_last if nhwc else torch.contiguous_format)
-
-    @staticmethod
-    def _body_field(b: torch.Tensor, b_mask: torch.Tensor | None) -> torch.Tensor:
-        """``B``'s visible neck/body colours spread over the whole picture by pull-push
-        (black where ``B`` is empty): a dense "what colour is the body here" guess."""
-        known = nonblack_mask(b) if b_mask is None else b_mask
-        field = pull_push(b, known)
-        nhwc = b.is_contiguous(memory_format=torch.channels_last)
-        return field.contiguous(memory_format=torch.channels_last if nhwc else torch.contiguous_format)
 
     def generate_model_card(self, *args: Any, **kwargs: Any):  # noqa: ANN201 (ModelCard)
         """Model card filled with this model's architecture, variant and size."""

@@ -60,9 +60,6 @@ class ChangerConfig:
         prefill: the key-coloured fill region of ``X`` is first filled by pull-push
             interpolation from the pixels around it (:mod:`changer.model.prefill`); the
             network sees and corrects that guess instead of flat key colour.
-        body_field: the encoder also gets ``B``'s colours spread over the whole picture by
-            pull-push (3 more input channels): at every pixel of the hole, the colour of the
-            nearest visible neck/body, which the pre-fill mixes with the key colour around it.
         upsample: how the decoder upsamples (:class:`~changer.model.blocks.Up`):
             ``"pixelshuffle"`` (what weights trained before this flag use) or
             ``"bilinear"`` (smooth fills from the first step).
@@ -89,7 +86,6 @@ class ChangerConfig:
     train_size: int = 128
     residual: bool = True
     prefill: bool = False
-    body_field: bool = False
     upsample: str = "pixelshuffle"
     disc_channels: int = 32
     disc_layers: int = 3
@@ -107,8 +103,6 @@ class ChangerConfig:
             raise ValueError(f"dim ({self.dim}) must be divisible by heads ({self.heads})")
         if self.upsample not in UPSAMPLE_MODES:
             raise ValueError(f"upsample must be one of {UPSAMPLE_MODES}, got {self.upsample!r}")
-        if self.body_field and self.arch != "changer":
-            raise ValueError("body_field needs arch='changer' (h2sb has no body reference)")
         if len(self.key_color) != 3:
             raise ValueError("key_color must be an RGB triple")
 

@@ -18,7 +18,6 @@ from changer.model.encoder import Encoder
 from changer.model.fpat import FPAT, ForegroundHead, key_types_from_mask, nonblack_mask
 
 IN_CHANNELS = 5  # x: RGB, fill mask, head mask (changer.inputs.to_model_tensors)
-BODY_FIELD_CHANNELS = 3  # the body colour field of ChangerConfig.body_field
 
 
 class ChangerGenerator(nn.Module):
@@ -27,8 +26,7 @@ class ChangerGenerator(nn.Module):
     def __init__(self, cfg: ChangerConfig) -> None:
         super().__init__()
         self.stride = cfg.stride
-        in_channels = IN_CHANNELS + (BODY_FIELD_CHANNELS if cfg.body_field else 0)
-        self.encoder = Encoder(in_channels, cfg.channels, top_block=False)
+        self.encoder = Encoder(IN_CHANNELS, cfg.channels, top_block=False)
         self.proj = nn.Conv2d(cfg.channels[-1], cfg.dim, 1)
         self.pos = PosEmbed(cfg.dim)
         self.phi_c = RefEmbed(cfg.channels, cfg.dim, pool=cfg.color_ref_pool) if cfg.use_colorizer else None
@@ -54,7 +52,7 @@ class ChangerGenerator(nn.Module):
     ) -> dict[str, torch.Tensor | None]:
         """See :meth:`changer.model.CHANGER.forward`; returns ``pred`` (uncomposed RGB),
         ``head_rgb``, ``fg_logits`` and ``fg_types``."""
-        feat, skips = self.encoder(x)  # x: IN_CHANNELS (+ the body field)
+        feat, skips = self.encoder(x)
         q, hw = to_tokens(self.proj(feat), self.pos)
         ref_c = self.phi_c(c)[0] if self.phi_c is not None else None
         col = self.colorizer(q, hw, ref_c, x[:, 4:5], key)

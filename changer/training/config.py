@@ -48,7 +48,8 @@ class TrainConfig:
     lr_final_ratio: float = 0.1
     init_from: str | None = None
     """A model folder (``config.json`` + ``model.safetensors``) whose weights start this run
-    (fine-tuning); see :func:`changer.training.trainer.init_weights` for what may differ."""
+    (fine-tuning; the checkpoint of ``--resume`` takes precedence); see
+    :func:`changer.training.trainer.init_weights` for what may differ."""
     max_minutes: float | None = None
     """Wall-time budget: stop (and checkpoint) after this many minutes of this process."""
     weights: LossWeights = field(default_factory=LossWeights)

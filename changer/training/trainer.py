@@ -50,10 +50,9 @@ def init_weights(model: torch.nn.Module, folder: str | Path) -> list[str]:
     """Load ``folder/model.safetensors`` into ``model`` for fine-tuning.
 
     Every tensor must be present with the same shape, except that a conv weight may have
-    *more input channels* in ``model`` (a newly added input such as
-    ``ChangerConfig.body_field``): its old channels are copied and the new ones zeroed,
-    so the model starts out computing exactly what the loaded one did. Returns the names
-    of the widened tensors.
+    *more input channels* in ``model`` (a newly added input): its old channels are copied
+    and the new ones zeroed, so the model starts out computing exactly what the loaded one
+    did. Returns the names of the widened tensors.
     """
     from safetensors.torch import load_file
 

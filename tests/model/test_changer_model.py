@@ -188,25 +188,3 @@ def test_bilinear_upsampling_is_smooth_and_old_configs_keep_pixel_shuffle(tmp_pa
     with pytest.raises(RuntimeError):  # weights of a bilinear model do not fit the old layout
         CHANGER.from_pretrained(tmp_path)
     assert ChangerConfig.from_dict(old).upsample == "pixelshuffle"
-
-
-def test_body_field_spreads_body_colours_and_feeds_the_encoder(small_config, make_inputs) -> None:
-    """``body_field``: B's colours fill the whole picture (nearest body colour), B's own
-    pixels unchanged; an empty B gives a black field; the output depends on it."""
-    b = torch.full((1, 3, 32, 32), -1.0)
-    b[:, :, 24:, :16] = torch.tensor([0.8, -0.2, 0.1])[:, None, None]  # bottom-left shirt
-    field = CHANGER._body_field(b, None)
-    assert torch.allclose(field[:, :, 24:, :16], b[:, :, 24:, :16])
-    assert torch.allclose(field[0, :, 0, 31], torch.tensor([0.8, -0.2, 0.1]), atol=1e-5)
-    assert torch.equal(CHANGER._body_field(torch.full_like(b, -1.0), None), torch.full_like(b, -1.0))
-
-    torch.manual_seed(0)
-    model = CHANGER(small_config("full", body_field=True)).eval()
-    assert model.net.encoder.stem[0].in_channels == 8
-    x, c, b = make_inputs(64)
-    with torch.no_grad():
-        y1 = model(x, c, b)["y"]
-        y2 = model(x, c, b.flip(-1))["y"]
-    assert not torch.allclose(y1, y2)
-    with pytest.raises(ValueError, match="body_field"):
-        ChangerConfig.variant_config("h2sb", body_field=True)

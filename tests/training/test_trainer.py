@@ -56,21 +56,32 @@ def test_lr_factor_decays_linearly_and_only_after_its_start():
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
 
 
-def test_init_weights_widens_new_input_channels_with_zeros(tmp_path):
-    """Fine-tuning a model with ``body_field`` from one without: identical outputs at the
-    start (the new input channels are zero-weighted); other mismatches are refused."""
+def test_init_weights_loads_a_model_folder_and_widens_new_inputs_with_zeros(tmp_path):
+    """Fine-tuning start: the same outputs as the saved model; a conv with more input
+    channels gets zeros for them (so it still computes the old function); other shape
+    mismatches are refused."""
+    from safetensors.torch import save_file
+
     from changer.training.trainer import init_weights
 
     torch.manual_seed(0)
     old = CHANGER(ChangerConfig.variant_config("full", **TINY)).eval()
     old.save_pretrained(tmp_path / "old")
-    new = CHANGER(ChangerConfig.variant_config("full", body_field=True, **TINY)).eval()
-    assert init_weights(new, tmp_path / "old") == ["net.encoder.stem.0.weight"]
+    new = CHANGER(ChangerConfig.variant_config("full", **TINY)).eval()
+    assert init_weights(new, tmp_path / "old") == []
     x = torch.rand(1, 5, 48, 48) * 2 - 1
     x[:, 3:] = (x[:, 3:] > 0).float()
     c, b = torch.rand(1, 3, 48, 48) * 2 - 1, torch.rand(1, 3, 48, 48) * 2 - 1
     with torch.no_grad():
-        assert torch.allclose(old(x, c, b)["y"], new(x, c, b)["y"], atol=1e-5)
+        assert torch.equal(old(x, c, b)["y"], new(x, c, b)["y"])
+
+    narrow, wide = torch.nn.Conv2d(3, 4, 3), torch.nn.Conv2d(5, 4, 3)
+    (tmp_path / "narrow").mkdir()
+    save_file(narrow.state_dict(), tmp_path / "narrow" / "model.safetensors")
+    assert init_weights(wide, tmp_path / "narrow") == ["weight"]
+    img = torch.rand(1, 5, 8, 8)
+    with torch.no_grad():
+        assert torch.allclose(wide(img), narrow(img[:, :3]), atol=1e-6)
 
     wider = CHANGER(ChangerConfig.variant_config("full", **{**TINY, "dim": 64}))
     with pytest.raises(ValueError, match="shape"):
