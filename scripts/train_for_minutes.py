@@ -17,13 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from changer.training.config import load_run_config  # noqa: E402
-from changer.training.trainer import Trainer, _forever  # noqa: E402
+from changer.training.config import load_run_config
+from changer.training.trainer import Trainer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,39 +39,28 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     model_cfg, cfg = load_run_config(args.config)
-    cfg.steps, cfg.adv_start, cfg.lr_decay_start = 10**9, 10**9, None
-    cfg.sample_every = cfg.checkpoint_every = 10**9
+    # probe: no discriminator, constant learning rate, stop at the probe or the budget
+    cfg.steps, cfg.adv_start, cfg.lr_decay_start = args.probe_steps, 10**9, None
+    cfg.max_minutes = args.minutes
     if args.num_workers is not None:
         cfg.num_workers = args.num_workers
-    budget = 60.0 * args.minutes
     trainer = Trainer(model_cfg, cfg, args.data, args.out)
-    args.out.mkdir(parents=True, exist_ok=True)
-    trainer.generator.train()
-    trainer.discriminator.train()
-    batches = _forever(trainer.loader)
-    start = last = time.monotonic()
-    step = 0
-    while time.monotonic() - start < budget and step < cfg.steps:
-        if step == args.probe_steps:
-            rate = step / (time.monotonic() - start)
-            cfg.steps = max(step + 1, int(rate * budget * args.gan_slowdown))
-            cfg.adv_start = int(args.adv_fraction * cfg.steps)
-            cfg.lr_decay_start = int(args.decay_fraction * cfg.steps)
-            print(f"{rate:.2f} steps/s: {cfg.steps} steps, adversarial from {cfg.adv_start}, "
-                  f"decay from {cfg.lr_decay_start}", flush=True)
-        logs = trainer.train_step(next(batches))
-        step += 1
-        trainer.state.step, trainer.state.wall_seconds = step, time.monotonic() - start
-        if step % cfg.log_every == 0:
-            now = time.monotonic()
-            logs["sec_per_step"], last = (now - last) / cfg.log_every, now
-            trainer._log(logs)
-    cfg.steps = step
-    print(f"stopped at step {step} after {(time.monotonic() - start) / 60:.1f} min", flush=True)
-    trainer.export(args.out / "model")
+    trainer.fit()
+    state = trainer.state
+    if state.step == args.probe_steps:
+        rate = state.step / state.wall_seconds
+        cfg.steps = max(state.step + 1, int(rate * 60.0 * args.minutes * args.gan_slowdown))
+        cfg.adv_start = int(args.adv_fraction * cfg.steps)
+        cfg.lr_decay_start = int(args.decay_fraction * cfg.steps)
+        print(f"{rate:.2f} steps/s: {cfg.steps} steps, adversarial from {cfg.adv_start}, "
+              f"decay from {cfg.lr_decay_start}", flush=True)
+        trainer.fit()  # continues from the probe; max_minutes counts the probe's time too
+    if state.step < cfg.steps:  # the budget ran out first: record the steps made
+        cfg.steps = state.step
+        trainer.export(args.out / "model")
     (args.out / "run_config.json").write_text(
         json.dumps({"model": model_cfg.to_dict(), "train": cfg.to_dict()}, indent=2))
-    trainer.write_samples()
+    print(f"stopped at step {state.step} after {state.wall_seconds / 60:.1f} min", flush=True)
     return 0
 
 
