@@ -15,6 +15,13 @@ region with the ground truth (``psnr_gt_<region>``: the most that fixing it can 
 after an oracle that knows the silhouette but paints the person part of the fill in one
 mean colour (``psnr_shape_mean``: what "right shape, flat colour" scores).
 
+Two colour distances (RGB, 0-255) tell whether the clothes in the fill have the right
+colour on average: ``clothes_colour_err`` between the mean colours of prediction and
+ground truth over the fill's clothes (``fill_fg`` with label ``BODY``), and
+``visible_clothes_err`` between the ground truth's mean there and the mean of the visible
+clothes (the body reference's ``BODY`` pixels): what simply continuing the clothes that
+can be seen would get. A method far above the second does not use the visible clothes.
+
 ``python -m eval.breakdown --methods default,laplacian --splits test_hdtf,test_vox``
 """
 
@@ -58,8 +65,23 @@ def frame_breakdown(sample: Sample, pred: np.ndarray) -> dict[str, float]:
     if person.any():
         flat[person] = np.round(gt[person].mean(0)).astype(np.uint8)
     row["psnr_shape_mean"] = psnr(flat, gt)
+    clothes = sample.labels == L.BODY
+    fill_clothes, visible = person & clothes, sample.inputs.body_ref_mask & clothes
+    nan = float("nan")
+    row["clothes_colour_err"] = (
+        _mean_colour_distance(pred, fill_clothes, gt, fill_clothes) if fill_clothes.any() else nan
+    )
+    row["visible_clothes_err"] = (
+        _mean_colour_distance(gt, visible, gt, fill_clothes) if fill_clothes.any() and visible.any() else nan
+    )
     row["fill_fraction"] = float((masks["fill_fg"] | masks["fill_bg"]).mean())
     return row
+
+
+def _mean_colour_distance(a: np.ndarray, a_mask: np.ndarray, b: np.ndarray, b_mask: np.ndarray) -> float:
+    """Euclidean RGB distance between the mean colour of ``a`` over ``a_mask`` and of ``b``
+    over ``b_mask``."""
+    return float(np.linalg.norm(a[a_mask].astype(np.float64).mean(0) - b[b_mask].astype(np.float64).mean(0)))
 
 
 def breakdown(methods: Sequence[str], splits: Sequence[str], request: EvalRequest | None = None,

@@ -10,6 +10,7 @@ import torch
 from torch.utils.data import Dataset
 
 from changer import labels as L
+from changer.data.appearance import AppearanceConfig, augment_appearance
 from changer.data.augment import mask_box
 from changer.data.dataset import Frame
 from changer.data.sample import SampleBuilder, SampleConfig, frame_seed
@@ -54,8 +55,9 @@ class BlendDataset(Dataset):
     """Blend samples over a list of frames.
 
     ``train=True``: each item draws a fresh reference frame, H² parameters and a random
-    head crop resized to ``size`` (randomness from torch's generator, so the trainer's
-    seed and DataLoader worker seeding make runs repeatable). ``train=False``: the full
+    head crop resized to ``size``, then the ``appearance`` augmentations (randomness from
+    torch's generator, so the trainer's seed and DataLoader worker seeding make runs
+    repeatable). ``train=False``: the full
     frame at ``size``, every draw seeded by the frame id (the evaluation protocol).
     """
 
@@ -68,6 +70,7 @@ class BlendDataset(Dataset):
         crop_scale: tuple[float, float] = (0.5, 1.0),
         colour_head: bool = False,
         donors: Sequence[Frame] | None = None,
+        appearance: AppearanceConfig | None = None,
     ):
         if not frames:
             raise ValueError("no frames: check the data folder and split")
@@ -78,6 +81,7 @@ class BlendDataset(Dataset):
             self._by_clip.setdefault(f.clip_id, []).append(f)
         self._donors = list(donors) if donors is not None else self.frames
         self.builder = SampleBuilder(config or SampleConfig())
+        self.appearance = appearance or AppearanceConfig()
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -97,6 +101,8 @@ class BlendDataset(Dataset):
         ref_img, ref_lab = ref.load_image(), ref.load_labels()
         if self.train:
             img, lab = random_head_crop(img, lab, rng, self.crop_scale)
+            if self.appearance.active:
+                img, lab = augment_appearance(img, lab, rng, self.appearance)
             if rng.random() < 0.5:
                 ref_img, ref_lab = ref_img[:, ::-1], ref_lab[:, ::-1]
         img, lab = resize_pair(img, lab, self.size)

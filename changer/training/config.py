@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from changer.data.appearance import AppearanceConfig
+
 
 @dataclass
 class LossWeights:
@@ -53,6 +55,8 @@ class TrainConfig:
     max_minutes: float | None = None
     """Wall-time budget: stop (and checkpoint) after this many minutes of this process."""
     weights: LossWeights = field(default_factory=LossWeights)
+    appearance: AppearanceConfig = field(default_factory=AppearanceConfig)
+    """Mirroring and clothes recolouring of the training frames (off by default)."""
     seed: int = 0
     num_workers: int = 1
     log_every: int = 25
@@ -80,6 +84,8 @@ class TrainConfig:
         d = dict(d)
         if "weights" in d:
             d["weights"] = LossWeights(**d["weights"])
+        if "appearance" in d:
+            d["appearance"] = AppearanceConfig.from_dict(d["appearance"])
         for name in ("betas", "crop_scale"):
             if name in d:
                 d[name] = tuple(d[name])

@@ -124,6 +124,7 @@ class Trainer:
             train=True,
             crop_scale=train_cfg.crop_scale,
             colour_head=model_cfg.colour_head,
+            appearance=train_cfg.appearance,
         )
         self.preview = BlendDataset(
             frames[:: max(len(frames) // 4, 1)][:4], sample_config_for(model_cfg), size=train_cfg.crop_size,

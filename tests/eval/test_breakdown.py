@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from changer import labels as L
 from changer.data.blend_dataset import BlendDataset
 from changer.data.dataset import TalkingHeads
 from eval.breakdown import REGIONS, breakdown, frame_breakdown, regions
@@ -43,3 +44,17 @@ def test_breakdown_runs_methods_on_protocol_inputs(synthetic_data) -> None:
     n = len(TalkingHeads(synthetic_data).frames("test_hdtf"))
     assert len(df) == 2 * n and set(df.method) == {"paste", "laplacian"}
     assert df.groupby("method").psnr.mean().nunique() == 2
+
+
+def test_colour_distances(synthetic_data) -> None:
+    s = _sample(synthetic_data)
+    clothes = s.labels == L.BODY
+    fill_clothes, visible = regions(s)["fill_fg"] & clothes, s.inputs.body_ref_mask & clothes
+    assert fill_clothes.any() and visible.any()
+    assert frame_breakdown(s, s.gt)["clothes_colour_err"] == 0.0
+    pred = s.gt.copy()
+    pred[fill_clothes] = np.clip(pred[fill_clothes].astype(int) + [30, 0, 0], 0, 255).astype(np.uint8)
+    row = frame_breakdown(s, pred)
+    assert 0 < row["clothes_colour_err"] <= 30 + 1e-9
+    expected = np.linalg.norm(s.gt[visible].astype(float).mean(0) - s.gt[fill_clothes].astype(float).mean(0))
+    assert abs(row["visible_clothes_err"] - expected) < 1e-9
