@@ -146,9 +146,32 @@ class CHANGER(
             ``pred``: the network's RGB before composition; ``mask``: ``(B, 1, H, W)`` the
             region taken from ``pred``; ``head_rgb``: ``(B, 3, H, W)`` colorizer auxiliary
             output or ``None``; ``fg_logits``: ``(B, 3, H/s, W/s)`` or ``None``;
-            ``fg_types``: ``(B, H/s, W/s)`` types FPAT used, or ``None``.
+            ``fg_types``: ``(B, H/s, W/s)`` types FPAT used, or ``None``. With
+            ``config.flip_ensemble`` in eval mode, ``y`` and ``pred`` are the means of the
+            plain and the mirrored pass; the other outputs are the plain pass's.
         """
         self._check(x, c, b, b_mask, fg_types)
+        out = self._forward(x, c, b, key, b_mask, fg_types)
+        if self.config.flip_ensemble and not self.training:
+            mirrored = self._forward(
+                x.flip(-1), c.flip(-1), b.flip(-1), key,
+                None if b_mask is None else b_mask.flip(-1),
+                None if fg_types is None else fg_types.flip(-1),
+            )
+            for name in ("y", "pred"):
+                out[name] = (out[name] + mirrored[name].flip(-1)) / 2
+        return out
+
+    def _forward(
+        self,
+        x: torch.Tensor,
+        c: torch.Tensor,
+        b: torch.Tensor,
+        key: torch.Tensor | None,
+        b_mask: torch.Tensor | None,
+        fg_types: torch.Tensor | None,
+    ) -> dict[str, torch.Tensor | None]:
+        """One pass of :meth:`forward` (no mirror ensemble)."""
         if x.device.type == "cpu":  # oneDNN convs are several times faster in NHWC
             x, c, b = (t.contiguous(memory_format=torch.channels_last) for t in (x, c, b))
         k = self.default_key if key is None else key.to(x)

@@ -63,6 +63,11 @@ class ChangerConfig:
         upsample: how the decoder upsamples (:class:`~changer.model.blocks.Up`):
             ``"pixelshuffle"`` (what weights trained before this flag use) or
             ``"bilinear"`` (smooth fills from the first step).
+        flip_ensemble: inference only (the module in eval mode): the output is the mean of
+            the network's output on the inputs and, mirrored back, on their mirror image.
+            The network is not mirror-equivariant, so the two fills are two guesses of
+            the hidden neck and clothes; their mean has a lower expected error than
+            either (at twice the cost). Training never uses it.
         disc_channels: first width of each PatchGAN discriminator.
         disc_layers: strided layers per PatchGAN.
         disc_scales: number of PatchGANs (each on a 2x smaller image).
@@ -87,6 +92,7 @@ class ChangerConfig:
     residual: bool = True
     prefill: bool = False
     upsample: str = "pixelshuffle"
+    flip_ensemble: bool = False
     disc_channels: int = 32
     disc_layers: int = 3
     disc_scales: int = 2

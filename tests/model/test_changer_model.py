@@ -188,3 +188,22 @@ def test_bilinear_upsampling_is_smooth_and_old_configs_keep_pixel_shuffle(tmp_pa
     with pytest.raises(RuntimeError):  # weights of a bilinear model do not fit the old layout
         CHANGER.from_pretrained(tmp_path)
     assert ChangerConfig.from_dict(old).upsample == "pixelshuffle"
+
+
+@pytest.mark.parametrize("variant", ["full", "h2sb"])
+def test_flip_ensemble_averages_the_mirrored_pass_in_eval_mode_only(small_config, make_inputs, variant: str) -> None:
+    x, c, b = make_inputs(64, batch=2)
+    plain = CHANGER(small_config(variant)).eval()
+    ensemble = CHANGER(small_config(variant, flip_ensemble=True)).eval()
+    ensemble.load_state_dict(plain.state_dict())
+    with torch.no_grad():
+        y = plain(x, c, b)["y"]
+        y_mirror = plain(x.flip(-1), c.flip(-1), b.flip(-1))["y"].flip(-1)
+        out = ensemble(x, c, b)
+    assert (y - y_mirror).abs().max() > 1e-3  # the network is not mirror-equivariant
+    torch.testing.assert_close(out["y"], (y + y_mirror) / 2)
+    known = (x[:, 3:4] + x[:, 4:5]) == 0
+    assert torch.equal(out["y"].masked_select(known), x[:, :3].masked_select(known.expand_as(y)))
+    ensemble.train()
+    with torch.no_grad():
+        torch.testing.assert_close(ensemble(x, c, b)["y"], plain.train()(x, c, b)["y"])
