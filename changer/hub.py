@@ -64,6 +64,8 @@ def model_card(folder: Path, metrics_md: str | None = None) -> str:
         f"- architecture: `{cfg.get('arch')}`, variant `{variant}` (colorizer: {cfg.get('use_colorizer')}, "
         f"FPAT: {cfg.get('use_fpat')}, chroma setting: {cfg.get('chroma')}, H²: {cfg.get('h2')}, "
         f"pull-push pre-fill: {cfg.get('prefill', False)})",
+        "- inference: " + ("mean of the plain and the mirrored pass (`flip_ensemble`, twice the cost)"
+                           if cfg.get("flip_ensemble") else "one pass"),
         "- load: `CHANGER.from_pretrained(<folder or repo id>)` (safetensors only)", "",
         "## Data",
         "The `train` split of the talking-heads set (real 256x256 talking-head frames with 5-class "
@@ -80,15 +82,34 @@ def model_card(folder: Path, metrics_md: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def export_model(src: str | Path, dst: str | Path, fp16: bool | None = None, metrics_md: str | None = None) -> dict:
-    """Copy a model folder to ``dst`` (fp16 when harmless, or as asked) with a fresh model card."""
+def export_model(
+    src: str | Path,
+    dst: str | Path,
+    fp16: bool | None = None,
+    metrics_md: str | None = None,
+    config_overrides: dict | None = None,
+) -> dict:
+    """Copy a model folder to ``dst`` (fp16 when harmless, or as asked) with a fresh model card.
+
+    ``config_overrides`` change fields of the copied ``config.json`` that do not touch the
+    weights, such as the inference option ``flip_ensemble``; the result is validated by
+    :class:`~changer.model.ChangerConfig` (an unknown field or bad value fails here).
+    """
+    from changer.model import ChangerConfig
+
     src, dst = Path(src), Path(dst)
+    config = json.loads((src / "config.json").read_text())
+    if config_overrides:
+        unknown = sorted(set(config_overrides) - set(ChangerConfig().to_dict()))
+        if unknown:
+            raise ValueError(f"unknown config fields {unknown}")
+        config = ChangerConfig.from_dict({**config, **config_overrides}).to_dict()
     error = fp16_error(src)
     use_fp16 = error <= MAX_FP16_ERROR if fp16 is None else fp16
     dst.mkdir(parents=True, exist_ok=True)
-    for name in ("config.json", "training.json"):
-        if (src / name).is_file():
-            shutil.copy2(src / name, dst / name)
+    if (src / "training.json").is_file():
+        shutil.copy2(src / "training.json", dst / "training.json")
+    (dst / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     if (src.parent / "log.csv").is_file():  # RUN/model -> RUN/log.csv: the loss curve
         shutil.copy2(src.parent / "log.csv", dst / TRAINING_LOG)
     tensors = load_file(str(src / WEIGHTS))

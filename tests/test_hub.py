@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import torch
 
 from changer.hub import MAX_FP16_ERROR, export_model
@@ -60,3 +61,14 @@ def test_export_carries_the_loss_curve_and_eval_metrics(tmp_path, capsys):
     assert "23.46 ± 0.50" in card and "99.00" not in card and "training_log.csv" in card
     assert main(["export", str(src), "--out", str(tmp_path / "x"), "--metrics", str(summary), "--method", "nope"]) == 2
     assert "no rows for method 'nope'" in capsys.readouterr().err
+
+
+def test_export_can_switch_on_the_flip_ensemble(tmp_path):
+    src = _saved(tmp_path)
+    export_model(src, tmp_path / "bundle", config_overrides={"flip_ensemble": True})
+    model = CHANGER.from_pretrained(str(tmp_path / "bundle"))
+    assert model.config.flip_ensemble and not CHANGER.from_pretrained(str(src)).config.flip_ensemble
+    assert "flip_ensemble" in (tmp_path / "bundle" / "README.md").read_text()
+    with pytest.raises(ValueError, match="unknown config fields"):
+        export_model(src, tmp_path / "other", config_overrides={"no_such_field": 1})
+    assert not (tmp_path / "other").exists()

@@ -30,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
 
     metrics = metrics_markdown(args.metrics, args.method or args.out.name) if args.metrics else None
     fp16 = None if args.precision == "auto" else args.precision == "fp16"
-    info = export_model(args.model, args.out, fp16=fp16, metrics_md=metrics)
+    overrides = {"flip_ensemble": True} if args.flip_ensemble else None
+    info = export_model(args.model, args.out, fp16=fp16, metrics_md=metrics, config_overrides=overrides)
     print(f"wrote {args.out}: {'fp16' if info['fp16'] else 'fp32'} weights, {info['bytes'] / 1e6:.1f} MB "
           f"(fp16 max output change {info['fp16_max_error']:.2e})")
     if args.push:
@@ -46,5 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metrics", type=Path,
                    help="measured metrics for the model card: a Markdown file, or a summary.csv of `changer eval`")
     p.add_argument("--method", help="the method's name in --metrics summary.csv (default: the --out folder's name)")
+    p.add_argument("--flip-ensemble", action="store_true",
+                   help="set the inference option flip_ensemble in the exported config (mean with the mirrored pass)")
     p.add_argument("--push", metavar="REPO_ID", help="also upload to this Hugging Face Hub repo")
     p.set_defaults(handler=run)
