@@ -57,8 +57,8 @@ class BlendDataset(Dataset):
     ``train=True``: each item draws a fresh reference frame, H² parameters and a random
     head crop resized to ``size``, then the ``appearance`` augmentations (randomness from
     torch's generator, so the trainer's seed and DataLoader worker seeding make runs
-    repeatable). ``train=False``: the full
-    frame at ``size``, every draw seeded by the frame id (the evaluation protocol).
+    repeatable). ``train=False``: the full frame at ``size``, every draw seeded by the
+    frame id (the evaluation protocol).
     """
 
     def __init__(
