@@ -95,15 +95,16 @@ def export_model(
     weights, such as the inference option ``flip_ensemble``; the result is validated by
     :class:`~changer.model.ChangerConfig` (an unknown field or bad value fails here).
     """
+    from changer.hub_mixin import merge_config
     from changer.model import ChangerConfig
 
     src, dst = Path(src), Path(dst)
     config = json.loads((src / "config.json").read_text())
     if config_overrides:
-        unknown = sorted(set(config_overrides) - set(ChangerConfig().to_dict()))
-        if unknown:
-            raise ValueError(f"unknown config fields {unknown}")
-        config = ChangerConfig.from_dict({**config, **config_overrides}).to_dict()
+        try:
+            config = merge_config(ChangerConfig, config, config_overrides, "export").to_dict()
+        except TypeError as err:  # an unknown field: a bad argument, not a bad type
+            raise ValueError(str(err)) from err
     error = fp16_error(src)
     use_fp16 = error <= MAX_FP16_ERROR if fp16 is None else fp16
     dst.mkdir(parents=True, exist_ok=True)

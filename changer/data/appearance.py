@@ -44,10 +44,6 @@ class AppearanceConfig:
                 d[name] = tuple(d[name])
         return cls(**d)
 
-    @property
-    def active(self) -> bool:
-        return self.hflip or self.recolour_prob > 0
-
 
 def recolour_clothes(
     img: np.ndarray,
@@ -76,7 +72,10 @@ def recolour_clothes(
 def augment_appearance(
     img: np.ndarray, labels: np.ndarray, rng: np.random.Generator, cfg: AppearanceConfig
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A training frame and its labels after the augmentations ``cfg`` turns on."""
+    """A training frame and its labels after the augmentations ``cfg`` turns on.
+
+    An augmentation that is off draws nothing from ``rng``, so runs without it keep
+    their random stream."""
     if cfg.hflip and rng.random() < 0.5:
         img, labels = np.ascontiguousarray(img[:, ::-1]), np.ascontiguousarray(labels[:, ::-1])
     if cfg.recolour_prob > 0 and rng.random() < cfg.recolour_prob:

@@ -101,8 +101,7 @@ class BlendDataset(Dataset):
         ref_img, ref_lab = ref.load_image(), ref.load_labels()
         if self.train:
             img, lab = random_head_crop(img, lab, rng, self.crop_scale)
-            if self.appearance.active:
-                img, lab = augment_appearance(img, lab, rng, self.appearance)
+            img, lab = augment_appearance(img, lab, rng, self.appearance)
             if rng.random() < 0.5:
                 ref_img, ref_lab = ref_img[:, ::-1], ref_lab[:, ::-1]
         img, lab = resize_pair(img, lab, self.size)
