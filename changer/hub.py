@@ -75,7 +75,9 @@ def model_card(folder: Path, metrics_md: str | None = None) -> str:
         training.get("budget", "not recorded"), "",
         f"Perceptual term: {training.get('perceptual', 'n/a')}."
         + (f" Loss curve (losses every {training.get('train', {}).get('log_every', 25)} steps): `{TRAINING_LOG}`."
-           if (folder / TRAINING_LOG).is_file() else ""), "",
+           if (folder / TRAINING_LOG).is_file() else "")
+        + "".join(f" Stage {i + 1}: `{s['log']}`." for i, s in enumerate(training.get("stages", []))
+                  if s.get("log") and s["log"] != TRAINING_LOG and (folder / s["log"]).is_file()), "",
         "## Measured metrics",
         metrics_md or "Not measured yet: run `changer eval` (see the project README).", "",
     ]

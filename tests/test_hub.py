@@ -72,3 +72,16 @@ def test_export_can_switch_on_the_flip_ensemble(tmp_path):
     with pytest.raises(ValueError, match="unknown config fields"):
         export_model(src, tmp_path / "other", config_overrides={"no_such_field": 1})
     assert not (tmp_path / "other").exists()
+
+
+def test_model_card_names_the_earlier_stages_loss_curves_that_are_present(tmp_path):
+    from changer.hub import model_card
+
+    folder = _saved(tmp_path)
+    (folder / "training.json").write_text(json.dumps({"budget": "two stages", "stages": [
+        {"step": 10, "log": "training_log_stage1.csv"}, {"step": 5, "log": "training_log_missing.csv"},
+        {"step": 5, "log": "training_log.csv"}]}))
+    (folder / "training_log_stage1.csv").write_text("step,l1\n5,0.1\n")
+    card = model_card(folder, None)
+    assert "Stage 1: `training_log_stage1.csv`." in card
+    assert "missing" not in card and "Stage 3" not in card

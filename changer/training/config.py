@@ -62,6 +62,9 @@ class TrainConfig:
     log_every: int = 25
     sample_every: int = 500
     checkpoint_every: int = 250
+    average_from: int | None = None
+    """From this step on, keep the generator of every checkpoint and export their mean as the
+    model (``changer.training.averaging``); None: export the last weights."""
     split: str = "train"
 
     def to_dict(self) -> dict[str, Any]:

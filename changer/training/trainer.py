@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from accelerate import Accelerator
 from accelerate.utils import set_seed
+from safetensors.torch import save_file
 from PIL import Image
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
@@ -35,6 +36,7 @@ from changer.data.sample import SampleConfig
 from changer.inputs import tensor_to_image
 from changer.model import CHANGER, ChangerConfig
 from changer.model.discriminator import MultiScaleDiscriminator
+from changer.training import averaging
 from changer.training.config import TrainConfig
 from changer.training.losses import (
     Perceptual,
@@ -154,6 +156,10 @@ class Trainer:
         self.accel.save_state(str(self.out / "checkpoint"))
         if self.accel.is_main_process:
             (self.out / "checkpoint" / "trainer_state.json").write_text(json.dumps(self.state.__dict__))
+            if self.cfg.average_from is not None and self.state.step >= self.cfg.average_from:
+                path = averaging.snapshot_path(self.out, self.state.step)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                save_file(self.accel.unwrap_model(self.generator).state_dict(), str(path))
             self.export(self.out / "model")
 
     def resume(self) -> bool:
@@ -169,15 +175,21 @@ class Trainer:
         """Save the generator with a model card holding the budget actually spent."""
         model: CHANGER = self.accel.unwrap_model(self.generator)
         model.save_pretrained(folder)
+        averaged = averaging.snapshots(self.out, self.cfg.average_from) if self.cfg.average_from is not None else []
+        if averaged:
+            averaging.save_average(averaged, folder / "model.safetensors")
         budget = (
             f"{self.state.step} steps of batch {self.cfg.batch_size} at {self.cfg.crop_size}x{self.cfg.crop_size} "
             f"crops, {self.state.wall_seconds / 60:.1f} min wall time on {self.accel.device} "
             f"({self.accel.num_processes} process(es))"
         )
+        if averaged:
+            budget += f"; {averaging.describe(averaged)}"
         (folder / "training.json").write_text(
             json.dumps({"train": self.cfg.to_dict(), "step": self.state.step,
                         "wall_minutes": round(self.state.wall_seconds / 60, 2), "budget": budget,
-                        "perceptual": "lpips-vgg" if self.perceptual.available else "feature-matching"},
+                        "perceptual": "lpips-vgg" if self.perceptual.available else "feature-matching",
+                        "averaged_steps": [averaging.snapshot_step(p) for p in averaged]},
                        indent=2)
         )
 
