@@ -29,11 +29,11 @@ def snapshot_path(run_dir: str | Path, step: int) -> Path:
     return Path(run_dir) / SNAPSHOT_DIR / f"step_{step}.safetensors"
 
 
-def snapshots(run_dir: str | Path, start: int = 0) -> list[Path]:
-    """The run's snapshot files from step ``start`` on, in step order."""
+def snapshots(run_dir: str | Path, start: int = 0, end: int | None = None) -> list[Path]:
+    """The run's snapshot files with ``start <= step <= end`` (no upper bound when None), in step order."""
     found = []
     for path in (Path(run_dir) / SNAPSHOT_DIR).glob("step_*.safetensors"):
-        if re.fullmatch(r"step_\d+\.safetensors", path.name) and snapshot_step(path) >= start:
+        if re.fullmatch(r"step_\d+\.safetensors", path.name) and start <= snapshot_step(path) <= (end or 10**12):
             found.append((snapshot_step(path), path))
     return [path for _, path in sorted(found)]
 

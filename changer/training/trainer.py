@@ -175,7 +175,8 @@ class Trainer:
         """Save the generator with a model card holding the budget actually spent."""
         model: CHANGER = self.accel.unwrap_model(self.generator)
         model.save_pretrained(folder)
-        averaged = averaging.snapshots(self.out, self.cfg.average_from) if self.cfg.average_from is not None else []
+        averaged = ([] if self.cfg.average_from is None else  # later steps: left by an older run in this folder
+                    averaging.snapshots(self.out, self.cfg.average_from, self.state.step))
         if averaged:
             averaging.save_average(averaged, folder / "model.safetensors")
         budget = (

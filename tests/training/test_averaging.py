@@ -48,14 +48,16 @@ def test_snapshots_are_listed_in_step_order_from_a_start(tmp_path):
     (tmp_path / "snapshots" / "notes.txt").write_text("not a snapshot")
     assert [p.name for p in snapshots(tmp_path, 500)] == ["step_500.safetensors", "step_1000.safetensors",
                                                           "step_1750.safetensors"]
+    assert [p.name for p in snapshots(tmp_path, 500, 1000)] == ["step_500.safetensors", "step_1000.safetensors"]
 
 
 def test_trainer_exports_the_mean_of_its_checkpoints(synthetic_data, tmp_path):
     torch.set_num_threads(1)
     cfg = TrainConfig(steps=6, batch_size=2, crop_size=48, adv_start=2, num_workers=0, log_every=2,
                       sample_every=100, checkpoint_every=2, average_from=4)
+    _write(snapshot_path(tmp_path / "run", 8), w=torch.zeros(1))  # left by an older, longer run
     folder = train(ChangerConfig.variant_config("full", **TINY), cfg, synthetic_data, tmp_path / "run", cpu=True)
-    kept = snapshots(tmp_path / "run")
+    kept = snapshots(tmp_path / "run", 0, 6)
     assert [p.name for p in kept] == ["step_4.safetensors", "step_6.safetensors"]
     exported = load_file(str(folder / "model.safetensors"))
     expected = average_state_dicts(kept)
