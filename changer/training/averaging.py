@@ -29,12 +29,20 @@ def snapshot_path(run_dir: str | Path, step: int) -> Path:
     return Path(run_dir) / SNAPSHOT_DIR / f"step_{step}.safetensors"
 
 
+def snapshot_step(path: str | Path) -> int:
+    """The step of a snapshot file named ``step_N.safetensors``."""
+    return int(Path(path).stem.split("_")[1])
+
+
 def snapshots(run_dir: str | Path, start: int = 0, end: int | None = None) -> list[Path]:
     """The run's snapshot files with ``start <= step <= end`` (no upper bound when None), in step order."""
     found = []
     for path in (Path(run_dir) / SNAPSHOT_DIR).glob("step_*.safetensors"):
-        if re.fullmatch(r"step_\d+\.safetensors", path.name) and start <= snapshot_step(path) <= (end or 10**12):
-            found.append((snapshot_step(path), path))
+        if not re.fullmatch(r"step_\d+\.safetensors", path.name):
+            continue
+        step = snapshot_step(path)
+        if step >= start and (end is None or step <= end):
+            found.append((step, path))
     return [path for _, path in sorted(found)]
 
 
@@ -67,11 +75,6 @@ def save_average(files: Sequence[str | Path], out_file: str | Path) -> Path:
     out_file.parent.mkdir(parents=True, exist_ok=True)
     save_file(average_state_dicts(files), str(out_file), metadata={"format": "pt"})
     return out_file
-
-
-def snapshot_step(path: str | Path) -> int:
-    """The step of a snapshot file named ``step_N.safetensors``."""
-    return int(Path(path).stem.split("_")[1])
 
 
 def describe(files: Sequence[str | Path]) -> str:
