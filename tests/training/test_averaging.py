@@ -49,6 +49,7 @@ def test_snapshots_are_listed_in_step_order_from_a_start(tmp_path):
     assert [p.name for p in snapshots(tmp_path, 500)] == ["step_500.safetensors", "step_1000.safetensors",
                                                           "step_1750.safetensors"]
     assert [p.name for p in snapshots(tmp_path, 500, 1000)] == ["step_500.safetensors", "step_1000.safetensors"]
+    assert snapshots(tmp_path, 0, 0) == []  # end=0 is a bound, not "no bound"
 
 
 def test_trainer_exports_the_mean_of_its_checkpoints(synthetic_data, tmp_path):
