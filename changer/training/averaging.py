@@ -77,10 +77,26 @@ def save_average(files: Sequence[str | Path], out_file: str | Path) -> Path:
     return out_file
 
 
-def describe(files: Sequence[str | Path]) -> str:
-    """The budget note of an averaged model, e.g. "the mean of the 5 checkpoints at steps 1000-1800"."""
+def save_snapshot(run_dir: str | Path, step: int, state_dict: dict[str, torch.Tensor]) -> Path:
+    """Keep the generator weights of checkpoint ``step`` for a later average."""
+    path = snapshot_path(run_dir, step)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(state_dict, str(path))
+    return path
+
+
+def annotate(info: dict, files: Sequence[str | Path]) -> dict:
+    """Record in a ``training.json`` dict which steps its weights average (none: ``[]``).
+
+    Sets ``averaged_steps`` and, when there are any, appends to ``budget`` a note such as
+    "weights: the mean of the 5 checkpoints at steps 1000-1800".
+    """
     steps = [snapshot_step(p) for p in files]
-    return f"weights: the mean of the {len(steps)} checkpoints at steps {min(steps)}-{max(steps)}"
+    info["averaged_steps"] = steps
+    if steps:
+        note = f"weights: the mean of the {len(steps)} checkpoints at steps {min(steps)}-{max(steps)}"
+        info["budget"] = f"{info['budget']}; {note}" if info.get("budget") else note
+    return info
 
 
 def average_run(run_dir: str | Path, start: int) -> list[Path]:
@@ -98,7 +114,5 @@ def average_run(run_dir: str | Path, start: int) -> list[Path]:
     save_average(files, model_dir / "model.safetensors")
     info_path = model_dir / "training.json"
     info = json.loads(info_path.read_text()) if info_path.is_file() else {}
-    info["averaged_steps"] = [snapshot_step(p) for p in files]
-    info["budget"] = f"{info.get('budget', '')}; {describe(files)}".lstrip("; ")
-    info_path.write_text(json.dumps(info, indent=2))
+    info_path.write_text(json.dumps(annotate(info, files), indent=2))
     return files

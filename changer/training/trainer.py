@@ -26,7 +26,6 @@ import torch
 from accelerate import Accelerator
 from accelerate.utils import set_seed
 from PIL import Image
-from safetensors.torch import save_file
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
@@ -157,9 +156,7 @@ class Trainer:
         if self.accel.is_main_process:
             (self.out / "checkpoint" / "trainer_state.json").write_text(json.dumps(self.state.__dict__))
             if self.cfg.average_from is not None and self.state.step >= self.cfg.average_from:
-                path = averaging.snapshot_path(self.out, self.state.step)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                save_file(self.accel.unwrap_model(self.generator).state_dict(), str(path))
+                averaging.save_snapshot(self.out, self.state.step, self.accel.unwrap_model(self.generator).state_dict())
             self.export(self.out / "model")
 
     def resume(self) -> bool:
@@ -184,15 +181,10 @@ class Trainer:
             f"crops, {self.state.wall_seconds / 60:.1f} min wall time on {self.accel.device} "
             f"({self.accel.num_processes} process(es))"
         )
-        if averaged:
-            budget += f"; {averaging.describe(averaged)}"
-        (folder / "training.json").write_text(
-            json.dumps({"train": self.cfg.to_dict(), "step": self.state.step,
-                        "wall_minutes": round(self.state.wall_seconds / 60, 2), "budget": budget,
-                        "perceptual": "lpips-vgg" if self.perceptual.available else "feature-matching",
-                        "averaged_steps": [averaging.snapshot_step(p) for p in averaged]},
-                       indent=2)
-        )
+        info = {"train": self.cfg.to_dict(), "step": self.state.step,
+                "wall_minutes": round(self.state.wall_seconds / 60, 2), "budget": budget,
+                "perceptual": "lpips-vgg" if self.perceptual.available else "feature-matching"}
+        (folder / "training.json").write_text(json.dumps(averaging.annotate(info, averaged), indent=2))
 
     # ------------------------------------------------------------------- training
     def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
