@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--adv-fraction", type=float, default=0.12, help="adversarial loss from this share of the steps")
     p.add_argument("--decay-fraction", type=float, default=0.7, help="learning-rate decay from this share")
     p.add_argument("--gan-slowdown", type=float, default=0.8, help="expected speed of the adversarial phase, relative")
+    p.add_argument("--average-fraction", type=float,
+                   help="export the mean of the checkpoints from this share of the steps on "
+                        "(changer.training.averaging), with a checkpoint every tenth of the run")
     p.add_argument("--num-workers", type=int, help="data-loader workers (default: the config's)")
     args = p.parse_args(argv)
 
@@ -52,8 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         cfg.steps = max(state.step + 1, int(rate * 60.0 * args.minutes * args.gan_slowdown))
         cfg.adv_start = int(args.adv_fraction * cfg.steps)
         cfg.lr_decay_start = int(args.decay_fraction * cfg.steps)
+        if args.average_fraction is not None:
+            cfg.checkpoint_every = max(1, cfg.steps // 10)
+            cfg.average_from = max(state.step + 1, int(args.average_fraction * cfg.steps))
         print(f"{rate:.2f} steps/s: {cfg.steps} steps, adversarial from {cfg.adv_start}, "
-              f"decay from {cfg.lr_decay_start}", flush=True)
+              f"decay from {cfg.lr_decay_start}, averaging from {cfg.average_from}", flush=True)
         trainer.fit()  # continues from the probe; max_minutes counts the probe's time too
     if state.step < cfg.steps:  # the budget ran out first: record the steps made
         cfg.steps = state.step

@@ -88,6 +88,14 @@ def _split(outs: list[tuple[torch.Tensor, list[torch.Tensor]]]) -> tuple[list, l
     return [o[0] for o in outs], [o[1] for o in outs]
 
 
+def _one_opencv_thread(_worker_id: int) -> None:
+    """Loader workers build samples with OpenCV; its own thread pool in every worker
+    oversubscribes the cores (torch already runs one thread per worker)."""
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
 def _forever(loader: DataLoader):
     while True:
         yield from loader
@@ -134,6 +142,7 @@ class Trainer:
         loader = DataLoader(
             self.dataset, batch_size=train_cfg.batch_size, shuffle=True, drop_last=True,
             num_workers=train_cfg.num_workers, persistent_workers=train_cfg.num_workers > 0,
+            worker_init_fn=_one_opencv_thread if train_cfg.num_workers > 0 else None,
         )
         self.generator = CHANGER(model_cfg)
         if train_cfg.init_from:

@@ -32,3 +32,23 @@ def test_schedule_from_measured_speed(synthetic_data, tmp_path):
     assert train["adv_start"] < 10**9 and train["lr_decay_start"] is not None
     assert train["adv_start"] < train["lr_decay_start"]
     assert CHANGER.from_pretrained(str(out / "model")).config.channels == (8, 16, 16, 32)
+
+
+def test_average_fraction_exports_a_mean_of_late_checkpoints(synthetic_data, tmp_path):
+    torch.set_num_threads(1)
+    spec = importlib.util.spec_from_file_location("train_for_minutes", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    config = tmp_path / "run.json"
+    config.write_text(json.dumps({"model": TINY, "train": {"batch_size": 2, "crop_size": 48, "log_every": 2,
+                                                         "num_workers": 0}}))
+    out = tmp_path / "run"
+    assert module.main(["--config", str(config), "--data", str(synthetic_data), "--out", str(out),
+                        "--minutes", "0.5", "--gan-slowdown", "0.1", "--probe-steps", "3",
+                        "--average-fraction", "0.5"]) == 0  # plans ~3 s of steps: the budget never cuts it
+    train = json.loads((out / "run_config.json").read_text())["train"]
+    info = json.loads((out / "model" / "training.json").read_text())
+    assert train["average_from"] > 3  # after the probe
+    averaged = info["averaged_steps"]  # checkpoints every tenth of the planned run, and the last step
+    assert train["steps"] == info["step"]
+    assert averaged and min(averaged) >= train["average_from"] and max(averaged) == info["step"]
