@@ -13,7 +13,8 @@ TINY = dict(variant="full", channels=[8, 16, 16, 32], dim=32, heads=2, colorizer
             train_size=48)
 
 
-def test_schedule_from_measured_speed(synthetic_data, tmp_path):
+def _run(data: Path, tmp_path: Path, *extra: str) -> Path:
+    """Run the script on a tiny model; returns its output folder."""
     torch.set_num_threads(1)
     spec = importlib.util.spec_from_file_location("train_for_minutes", SCRIPT)
     module = importlib.util.module_from_spec(spec)
@@ -22,8 +23,13 @@ def test_schedule_from_measured_speed(synthetic_data, tmp_path):
     config.write_text(json.dumps({"model": TINY, "train": {"batch_size": 2, "crop_size": 48, "log_every": 2,
                                                          "num_workers": 0}}))
     out = tmp_path / "run"
-    assert module.main(["--config", str(config), "--data", str(synthetic_data), "--out", str(out),
-                        "--minutes", "0.1", "--probe-steps", "3"]) == 0
+    assert module.main(["--config", str(config), "--data", str(data), "--out", str(out),
+                        "--probe-steps", "3", *extra]) == 0
+    return out
+
+
+def test_schedule_from_measured_speed(synthetic_data, tmp_path):
+    out = _run(synthetic_data, tmp_path, "--minutes", "0.1")
     train = json.loads((out / "run_config.json").read_text())["train"]
     done = json.loads((out / "model" / "training.json").read_text())["step"]
     assert train["steps"] == done >= 3
@@ -35,20 +41,11 @@ def test_schedule_from_measured_speed(synthetic_data, tmp_path):
 
 
 def test_average_fraction_exports_a_mean_of_late_checkpoints(synthetic_data, tmp_path):
-    torch.set_num_threads(1)
-    spec = importlib.util.spec_from_file_location("train_for_minutes", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    config = tmp_path / "run.json"
-    config.write_text(json.dumps({"model": TINY, "train": {"batch_size": 2, "crop_size": 48, "log_every": 2,
-                                                         "num_workers": 0}}))
-    out = tmp_path / "run"
-    assert module.main(["--config", str(config), "--data", str(synthetic_data), "--out", str(out),
-                        "--minutes", "0.5", "--gan-slowdown", "0.1", "--probe-steps", "3",
-                        "--average-fraction", "0.5"]) == 0  # plans ~3 s of steps: the budget never cuts it
+    # plans ~3 s of steps at the probe's speed, so the 30-s budget never cuts the run short
+    out = _run(synthetic_data, tmp_path, "--minutes", "0.5", "--gan-slowdown", "0.1", "--average-fraction", "0.5")
     train = json.loads((out / "run_config.json").read_text())["train"]
     info = json.loads((out / "model" / "training.json").read_text())
     assert train["average_from"] > 3  # after the probe
-    averaged = info["averaged_steps"]  # checkpoints every tenth of the planned run, and the last step
     assert train["steps"] == info["step"]
+    averaged = info["averaged_steps"]  # checkpoints every tenth of the planned run, and the last step
     assert averaged and min(averaged) >= train["average_from"] and max(averaged) == info["step"]
