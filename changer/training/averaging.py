@@ -22,6 +22,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 SNAPSHOT_DIR = "snapshots"
+_SNAPSHOT_NAME = re.compile(r"step_(\d+)\.safetensors")
 
 
 def snapshot_path(run_dir: str | Path, step: int) -> Path:
@@ -30,20 +31,18 @@ def snapshot_path(run_dir: str | Path, step: int) -> Path:
 
 
 def snapshot_step(path: str | Path) -> int:
-    """The step of a snapshot file named ``step_N.safetensors``."""
-    return int(Path(path).stem.split("_")[1])
+    """The step of a snapshot file named ``step_N.safetensors`` (``ValueError`` for another name)."""
+    match = _SNAPSHOT_NAME.fullmatch(Path(path).name)
+    if match is None:
+        raise ValueError(f"{path}: not a step_N.safetensors snapshot")
+    return int(match[1])
 
 
 def snapshots(run_dir: str | Path, start: int = 0, end: int | None = None) -> list[Path]:
     """The run's snapshot files with ``start <= step <= end`` (no upper bound when None), in step order."""
-    found = []
-    for path in (Path(run_dir) / SNAPSHOT_DIR).glob("step_*.safetensors"):
-        if not re.fullmatch(r"step_\d+\.safetensors", path.name):
-            continue
-        step = snapshot_step(path)
-        if step >= start and (end is None or step <= end):
-            found.append((step, path))
-    return [path for _, path in sorted(found)]
+    matches = ((_SNAPSHOT_NAME.fullmatch(p.name), p) for p in (Path(run_dir) / SNAPSHOT_DIR).glob("step_*"))
+    found = sorted((int(m[1]), p) for m, p in matches if m)
+    return [p for step, p in found if step >= start and (end is None or step <= end)]
 
 
 def average_state_dicts(files: Sequence[str | Path]) -> dict[str, torch.Tensor]:
