@@ -14,7 +14,7 @@ from pathlib import Path
 Handler = Callable[[argparse.Namespace], int]
 
 # Subcommand modules under changer/commands/, each with ``register(subparsers)``.
-COMMAND_MODULES = ("train", "average", "evaluate", "blend", "export", "parse", "bench")
+COMMAND_MODULES = ("train", "average", "ensemble", "evaluate", "blend", "export", "parse", "bench")
 
 
 def data_root(value: str | None) -> Path:

@@ -64,8 +64,7 @@ def model_card(folder: Path, metrics_md: str | None = None) -> str:
         f"- architecture: `{cfg.get('arch')}`, variant `{variant}` (colorizer: {cfg.get('use_colorizer')}, "
         f"FPAT: {cfg.get('use_fpat')}, chroma setting: {cfg.get('chroma')}, H²: {cfg.get('h2')}, "
         f"pull-push pre-fill: {cfg.get('prefill', False)})",
-        "- inference: " + ("mean of the plain and the mirrored pass (`flip_ensemble`, twice the cost)"
-                           if cfg.get("flip_ensemble") else "one pass"),
+        "- inference: " + _inference_line(cfg),
         "- load: `CHANGER.from_pretrained(<folder or repo id>)` (safetensors only)", "",
         "## Data",
         "The `train` split of the talking-heads set (real 256x256 talking-head frames with 5-class "
@@ -77,11 +76,61 @@ def model_card(folder: Path, metrics_md: str | None = None) -> str:
         + (f" Loss curve (losses every {training.get('train', {}).get('log_every', 25)} steps): `{TRAINING_LOG}`."
            if (folder / TRAINING_LOG).is_file() else "")
         + "".join(f" Stage {i + 1}: `{s['log']}`." for i, s in enumerate(training.get("stages", []))
-                  if s.get("log") and s["log"] != TRAINING_LOG and (folder / s["log"]).is_file()), "",
+                  if s.get("log") and s["log"] != TRAINING_LOG and (folder / s["log"]).is_file())
+        + "".join(f" Member {i + 1}: {', '.join(f'`{n}`' for n in m.get('logs', []))}."
+                  for i, m in enumerate(training.get("members", [])) if m.get("logs")), "",
         "## Measured metrics",
         metrics_md or "Not measured yet: run `changer eval` (see the project README).", "",
     ]
     return "\n".join(lines)
+
+
+def _inference_line(cfg: dict) -> str:
+    """How the model runs, for the card: generators averaged, mirrored passes."""
+    n = 1 + len(cfg.get("members") or ())
+    parts = [f"the mean of {n} independently trained generators (output ensemble, `members`)"] if n > 1 else []
+    if cfg.get("flip_ensemble"):
+        parts.append("the mean of the plain and the mirrored pass (`flip_ensemble`)")
+    if not parts:
+        return "one pass"
+    return " and ".join(parts) + f", {n * (2 if cfg.get('flip_ensemble') else 1)} passes in all"
+
+
+def ensemble_training(sources: list[Path]) -> dict:
+    """``training.json`` of an ensemble: each member's budget, and its loss-curve files
+    (copied beside the weights as ``member<i>_<name>.csv``)."""
+    members = []
+    for i, src in enumerate(sources, 1):
+        info = json.loads((src / "training.json").read_text()) if (src / "training.json").is_file() else {}
+        logs = [f"member{i}_{p.name}" for p in sorted(src.glob("*.csv"))]
+        members.append({"source": str(src), "budget": info.get("budget", "not recorded"),
+                        "perceptual": info.get("perceptual"), "logs": logs})
+    budget = f"An output ensemble of {len(members)} models trained on their own. " + " ".join(
+        f"Member {i}: {m['budget']}" for i, m in enumerate(members, 1))
+    perceptual = sorted({m["perceptual"] for m in members if m["perceptual"]})
+    return {"budget": budget, "perceptual": ", ".join(perceptual) or "n/a", "members": members}
+
+
+def export_ensemble(sources: list[str | Path], dst: str | Path, metrics_md: str | None = None,
+                    fp16: bool | None = None) -> dict:
+    """Combine trained model folders into one output-ensemble folder (``changer.model.combine``),
+    with a training record of every member and its loss curves; weights as :func:`export_model`."""
+    import tempfile
+
+    from changer.model import combine
+
+    sources = [Path(s) for s in sources]
+    models = [CHANGER.from_pretrained(str(s)) for s in sources]
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = Path(tmp) / "ensemble"
+        combine(models).save_pretrained(staged)
+        (staged / "training.json").write_text(json.dumps(ensemble_training(sources), indent=2) + "\n")
+        dst = Path(dst)
+        dst.mkdir(parents=True, exist_ok=True)
+        for i, src in enumerate(sources, 1):
+            for log in sorted(src.glob("*.csv")):
+                shutil.copy2(log, dst / f"member{i}_{log.name}")
+        return export_model(staged, dst, fp16=fp16, metrics_md=metrics_md)
 
 
 def export_model(

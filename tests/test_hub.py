@@ -85,3 +85,28 @@ def test_model_card_names_the_earlier_stages_loss_curves_that_are_present(tmp_pa
     card = model_card(folder, None)
     assert "Stage 1: `training_log_stage1.csv`." in card
     assert "missing" not in card and "Stage 3" not in card
+
+
+def test_changer_ensemble_writes_one_loadable_folder_with_every_members_record(tmp_path, capsys):
+    from changer.cli import main
+
+    first = _saved(tmp_path)
+    (first / "training_log.csv").write_text("step,l1\n5,0.1\n")
+    torch.manual_seed(1)
+    second = tmp_path / "other"
+    CHANGER(ChangerConfig(**{**TINY, "dim": 16})).save_pretrained(second)
+    out = tmp_path / "ens"
+    assert main(["ensemble", str(first), str(second), "--out", str(out)]) == 0
+    assert "the mean of 2 models" in capsys.readouterr().out
+    model = CHANGER.from_pretrained(str(out))
+    assert len(model.members) == 1 and model.config.members[0]["dim"] == 16
+    training = json.loads((out / "training.json").read_text())
+    assert "Member 1: 7 steps of batch 2" in training["budget"] and "Member 2: not recorded" in training["budget"]
+    assert (out / "member1_training_log.csv").is_file()
+    card = (out / "README.md").read_text()
+    assert "the mean of 2 independently trained generators" in card and "`member1_training_log.csv`" in card
+
+    third = tmp_path / "blue"
+    CHANGER(ChangerConfig(**TINY, key_color=(0, 71, 187))).save_pretrained(third)
+    with pytest.raises(SystemExit, match="fed differently.*key_color"):
+        main(["ensemble", str(first), str(third), "--out", str(tmp_path / "bad")])

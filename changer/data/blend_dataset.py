@@ -47,6 +47,7 @@ def sample_to_tensors(sample: Sample, colour_head: bool = False) -> dict[str, to
     out["y"] = image_to_tensor(sample.gt)
     out["hole"] = mask_to_tensor(sample.inputs.hole)
     out["head"] = mask_to_tensor(L.head_mask(sample.labels))
+    out["hidden_clothes"] = mask_to_tensor(sample.inputs.hole & (sample.labels == L.BODY))
     out["types"] = torch.from_numpy(L.to_types(sample.labels).astype(np.int64))
     return out
 

@@ -3,6 +3,7 @@
 from changer.model.changer import CHANGER
 from changer.model.config import VARIANTS, ChangerConfig
 from changer.model.discriminator import MultiScaleDiscriminator
+from changer.model.ensemble import combine
 from changer.model.fpat import type_attention_mask
 
-__all__ = ["CHANGER", "VARIANTS", "ChangerConfig", "MultiScaleDiscriminator", "type_attention_mask"]
+__all__ = ["CHANGER", "VARIANTS", "ChangerConfig", "MultiScaleDiscriminator", "combine", "type_attention_mask"]

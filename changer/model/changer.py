@@ -77,6 +77,9 @@ class CHANGER(
         self._hub_mixin_config = self.config
         net = ChangerGenerator if self.config.arch == "changer" else Head2SceneBlender
         self.net = net(self.config)
+        # Output-ensemble members (config.members); empty for a single model, so its
+        # weight names stay those of ``net``.
+        self.members = nn.ModuleList(ChangerGenerator(cfg) for cfg in self.config.member_configs())
         self.register_buffer(
             "default_key",
             torch.tensor(self.config.key_color, dtype=torch.float32) / 127.5 - 1.0,
@@ -148,7 +151,9 @@ class CHANGER(
             output or ``None``; ``fg_logits``: ``(B, 3, H/s, W/s)`` or ``None``;
             ``fg_types``: ``(B, H/s, W/s)`` types FPAT used, or ``None``. With
             ``config.flip_ensemble`` in eval mode, ``y`` and ``pred`` are the means of the
-            plain and the mirrored pass; the other outputs are the plain pass's.
+            plain and the mirrored pass; the other outputs are the plain pass's. With
+            ``config.members``, ``y`` and ``pred`` are the means over all generators; the
+            other outputs are the first generator's.
         """
         self._check(x, c, b, b_mask, fg_types)
         out = self._forward(x, c, b, key, b_mask, fg_types)
@@ -179,14 +184,22 @@ class CHANGER(
         x_in = self._prefilled(x) if self.config.prefill else x
         out = self.net(x_in, c, b, k, b_mask=b_mask, fg_types=fg_types)
         m = (x[:, 3:4] + x[:, 4:5]).clamp(0.0, 1.0)
-        pred = out["pred"]
-        if self.config.residual:
-            # The gray head already holds the luminance: predicting a change of X's RGB
-            # (up to the full [-1, 1] range) learns the colouring far faster than redrawing it.
-            pred = (x_in[:, :3] + 2.0 * pred).clamp(-1.0, 1.0)
+        pred = self._rgb(out["pred"], x_in)
+        if len(self.members):
+            preds = [pred] + [self._rgb(g(x_in, c, b, k, b_mask=b_mask, fg_types=fg_types)["pred"], x_in)
+                              for g in self.members]
+            pred = torch.stack(preds).mean(0)
         y = (pred * m + x[:, :3] * (1.0 - m)).contiguous()
         return {"y": y, "pred": pred, "mask": m, "head_rgb": out["head_rgb"],
                 "fg_logits": out["fg_logits"], "fg_types": out["fg_types"]}
+
+    def _rgb(self, pred: torch.Tensor, x_in: torch.Tensor) -> torch.Tensor:
+        """A generator's output as RGB in ``[-1, 1]``."""
+        if not self.config.residual:
+            return pred
+        # The gray head already holds the luminance: predicting a change of X's RGB
+        # (up to the full [-1, 1] range) learns the colouring far faster than redrawing it.
+        return (x_in[:, :3] + 2.0 * pred).clamp(-1.0, 1.0)
 
     @staticmethod
     def _prefilled(x: torch.Tensor) -> torch.Tensor:

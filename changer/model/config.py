@@ -16,6 +16,11 @@ ARCHS = ("changer", "h2sb")
 UPSAMPLE_MODES = ("pixelshuffle", "bilinear")
 VARIANTS = ("full", "no_h2", "no_fpat", "no_chroma", "no_colorizer", "h2sb")
 
+MEMBER_FIELDS = ("channels", "dim", "heads", "mlp_ratio", "colorizer_depth", "blender_depth",
+                 "color_ref_pool", "sa_pool", "upsample")
+"""The architecture fields an ensemble member (:attr:`ChangerConfig.members`) may set;
+everything that says how the model is fed (variant switches, key colour, pre-fill) is shared."""
+
 # What each named variant changes with respect to the defaults (DESIGN.md section 1).
 _VARIANT_OVERRIDES: dict[str, dict[str, Any]] = {
     "full": {},
@@ -68,6 +73,12 @@ class ChangerConfig:
             The network is not mirror-equivariant, so the two fills are two guesses of
             the hidden neck and clothes; their mean has a lower expected error than
             either (at twice the cost). Training never uses it.
+        members: inference only: an output ensemble. Each entry holds the architecture
+            fields (:data:`MEMBER_FIELDS`; the rest is this config's) of one more generator
+            trained on its own; the output is the mean of this generator's and the
+            members' outputs. Independently trained networks guess the hidden clothes and
+            neck differently, and their mean has a lower expected error than each (at the
+            sum of their costs). Built by ``changer ensemble``; never trained as one.
         disc_channels: first width of each PatchGAN discriminator.
         disc_layers: strided layers per PatchGAN.
         disc_scales: number of PatchGANs (each on a 2x smaller image).
@@ -93,6 +104,7 @@ class ChangerConfig:
     prefill: bool = False
     upsample: str = "pixelshuffle"
     flip_ensemble: bool = False
+    members: tuple[dict[str, Any], ...] = ()
     disc_channels: int = 32
     disc_layers: int = 3
     disc_scales: int = 2
@@ -111,6 +123,23 @@ class ChangerConfig:
             raise ValueError(f"upsample must be one of {UPSAMPLE_MODES}, got {self.upsample!r}")
         if len(self.key_color) != 3:
             raise ValueError("key_color must be an RGB triple")
+        self.members = tuple(self._check_member(m) for m in self.members)
+
+    def _check_member(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """One :attr:`members` entry, validated and normalised (tuples, only set fields)."""
+        if self.arch != "changer":
+            raise ValueError("only arch 'changer' models can have ensemble members")
+        extra = sorted(set(entry) - set(MEMBER_FIELDS))
+        if extra:
+            raise ValueError(f"an ensemble member may only set {MEMBER_FIELDS}, not {extra}")
+        member = replace(self, members=(), **entry)
+        if member.stride != self.stride:
+            raise ValueError(f"ensemble members need stride {self.stride}, got {member.stride} ({entry})")
+        return {k: getattr(member, k) for k in MEMBER_FIELDS if k in entry}
+
+    def member_configs(self) -> list[ChangerConfig]:
+        """The full config of each :attr:`members` entry."""
+        return [replace(self, members=(), **entry) for entry in self.members]
 
     @property
     def stride(self) -> int:

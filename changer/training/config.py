@@ -27,6 +27,8 @@ class LossWeights:
     adversarial: float = 0.05
     colorizer: float = 1.0
     foreground: float = 0.2
+    clothes_mean: float = 0.0
+    """L1 on the mean colour of the hidden clothes (fill pixels labelled body); 0: off."""
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Losses of CHANGER training (DESIGN.md §1).
 
 Generator: L1 over the whole image and weighted on the hole, a perceptual term, hinge
-adversarial loss, the colorizer's auxiliary L1 on the head, and cross-entropy of the
-predicted foreground types. The perceptual term is LPIPS-VGG when its ImageNet weights
+adversarial loss, the colorizer's auxiliary L1 on the head, cross-entropy of the
+predicted foreground types and, optionally, an L1 on the mean colour of the hidden
+clothes (:func:`region_mean_l1`). The perceptual term is LPIPS-VGG when its ImageNet weights
 can be loaded; otherwise (as on machines without network) discriminator feature
 matching stands in, and the log says which one ran.
 """
@@ -47,6 +48,25 @@ def masked_l1(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> t
     """Mean absolute error over the pixels where ``mask`` (``Bx1xHxW``) is set."""
     err = (pred - target).abs() * mask
     return err.sum() / (mask.sum() * pred.shape[1]).clamp_min(1.0)
+
+
+def region_mean_l1(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """L1 between the mean colours of ``pred`` and ``target`` over ``mask`` (``Bx1xHxW``),
+    per sample, averaged over the samples whose mask is not empty (0 if none is).
+
+    Per-pixel L1 on a fill whose texture cannot be known gets gradients of random sign,
+    so a colour offset of the whole region is learnt slowly; the mean's error is one
+    coherent signal. Used on the hidden clothes, whose colour the visible clothes give.
+    """
+    area = mask.sum((1, 2, 3))
+    keep = area > 0
+    if not keep.any():
+        return pred.sum() * 0.0
+
+    def mean(t: torch.Tensor) -> torch.Tensor:
+        return (t * mask).sum((2, 3))[keep] / area[keep, None]
+
+    return (mean(pred) - mean(target)).abs().mean()
 
 
 def type_cross_entropy(logits: torch.Tensor, types: torch.Tensor) -> torch.Tensor:
@@ -113,6 +133,8 @@ def generator_losses(
     logits = out.get("fg_logits")
     if logits is not None and weights.foreground > 0:
         terms["foreground"] = type_cross_entropy(logits, batch["types"])
+    if weights.clothes_mean > 0:
+        terms["clothes_mean"] = region_mean_l1(y, gt, batch["hidden_clothes"])
     return terms
 
 

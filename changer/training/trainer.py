@@ -120,6 +120,9 @@ class Trainer:
         out_dir: str | Path,
         cpu: bool = False,
     ):
+        if model_cfg.members:
+            raise ValueError("an output ensemble (config.members) is assembled from trained models "
+                             "with `changer ensemble`, not trained as one; train each member on its own")
         self.model_cfg, self.cfg = model_cfg, train_cfg
         self.out = Path(out_dir)
         self.accel = Accelerator(cpu=cpu, mixed_precision="bf16" if torch.cuda.is_available() and not cpu else "no")
@@ -275,7 +278,7 @@ class Trainer:
         path = self.out / "log.csv"
         row = {"step": self.state.step, "wall_min": round(self.state.wall_seconds / 60, 3), **logs}
         cols = ["step", "wall_min", "loss_g", "l1", "l1_hole", "perceptual", "adversarial", "colorizer",
-                "foreground", "loss_d", "sec_per_step"]
+                "foreground", "clothes_mean", "loss_d", "sec_per_step"]
         new = not path.is_file()
         with path.open("a", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")

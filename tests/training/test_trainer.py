@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from changer.model import CHANGER, ChangerConfig
-from changer.training.config import TrainConfig
-from changer.training.losses import masked_l1, type_cross_entropy
+from changer.training.config import LossWeights, TrainConfig
+from changer.training.losses import generator_losses, masked_l1, region_mean_l1, type_cross_entropy
 from changer.training.trainer import train
 
 TINY = dict(channels=(8, 16, 16, 32), dim=32, heads=2, colorizer_depth=1, blender_depth=1, train_size=48)
@@ -44,6 +44,36 @@ def test_masked_l1_and_type_cross_entropy_against_hand_values():
     logits = torch.zeros(1, 3, 1, 1)
     types = torch.zeros(1, 4, 4, dtype=torch.long)
     assert abs(type_cross_entropy(logits, types).item() - torch.log(torch.tensor(3.0)).item()) < 1e-6
+
+
+def test_region_mean_l1_compares_mean_colours_and_skips_empty_masks():
+    pred, target = torch.zeros(2, 3, 2, 2), torch.zeros(2, 3, 2, 2)
+    pred[0, :, 0] = 2.0  # mean 1.0 over the first image
+    target[0, :, 1] = 1.0  # mean 0.5
+    mask = torch.ones(2, 1, 2, 2)
+    mask[1] = 0.0  # second sample: no hidden clothes, must not count
+    pred[1] = 9.0
+    assert abs(region_mean_l1(pred, target, mask).item() - 0.5) < 1e-6
+    swapped = pred.clone()
+    swapped[0] = pred[0].flip(-2)  # same pixels, other places: same mean, no loss change
+    assert abs(region_mean_l1(swapped, target, mask).item() - 0.5) < 1e-6
+    assert region_mean_l1(pred, target, torch.zeros_like(mask)).item() == 0.0
+
+
+def test_generator_losses_add_the_clothes_term_only_when_weighted(synthetic_data):
+    from changer.data.blend_dataset import BlendDataset
+    from changer.data.dataset import TalkingHeads
+
+    frames = TalkingHeads(synthetic_data).frames("train")[:2]
+    ds = BlendDataset(frames, size=64, train=False)
+    item = ds[0]
+    batch = {k: v[None] for k, v in item.items() if torch.is_tensor(v)}
+    assert batch["hidden_clothes"].shape == batch["hole"].shape
+    assert (batch["hidden_clothes"] <= batch["hole"]).all(), "hidden clothes lie in the hole"
+    out = {"y": torch.zeros_like(batch["y"])}
+    assert "clothes_mean" not in generator_losses(out, batch, LossWeights())
+    terms = generator_losses(out, batch, LossWeights(clothes_mean=1.0))
+    assert torch.isfinite(terms["clothes_mean"])
 
 
 def test_lr_factor_decays_linearly_and_only_after_its_start():

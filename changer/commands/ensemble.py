@@ -1,0 +1,32 @@
+"""``changer ensemble``: combine trained models into one output-ensemble model folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def run(args: argparse.Namespace) -> int:
+    from changer.commands.export import metrics_markdown
+    from changer.hub import export_ensemble
+
+    metrics = metrics_markdown(args.metrics, args.method or args.out.name) if args.metrics else None
+    fp16 = None if args.precision == "auto" else args.precision == "fp16"
+    try:
+        info = export_ensemble(args.models, args.out, metrics_md=metrics, fp16=fp16)
+    except ValueError as err:
+        raise SystemExit(f"changer ensemble: {err}") from err
+    print(f"wrote {args.out}: the mean of {len(args.models)} models, {'fp16' if info['fp16'] else 'fp32'} "
+          f"weights, {info['bytes'] / 1e6:.1f} MB (fp16 max output change {info['fp16_max_error']:.2e})")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ensemble", help="one model whose output is the mean of several trained models' outputs")
+    p.add_argument("models", type=Path, nargs="+", help="two or more model folders (config.json + model.safetensors)")
+    p.add_argument("--out", type=Path, required=True, help="destination folder, e.g. changer/weights/default")
+    p.add_argument("--precision", choices=("auto", "fp16", "fp32"), default="auto")
+    p.add_argument("--metrics", type=Path,
+                   help="measured metrics for the model card: a Markdown file, or a summary.csv of `changer eval`")
+    p.add_argument("--method", help="the method's name in --metrics summary.csv (default: the --out folder's name)")
+    p.set_defaults(handler=run)

@@ -1,0 +1,50 @@
+"""Output ensembles: several trained CHANGER generators as one model.
+
+:func:`combine` puts trained single models into one :class:`~changer.model.CHANGER`
+whose ``config.members`` lists the architecture of every generator after the first; its
+output is the mean of their outputs (:meth:`~changer.model.CHANGER.forward`). The result
+is an ordinary model folder (one ``config.json``, one ``model.safetensors``), so every
+loader, the cache fingerprint and ``push_to_hub`` treat it like any other model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+
+from changer.model.changer import CHANGER
+from changer.model.config import MEMBER_FIELDS, ChangerConfig
+
+
+def _shared(cfg: ChangerConfig) -> dict:
+    """The fields every member must agree on: all but the architecture, the name and what
+    only training reads."""
+    own = (*MEMBER_FIELDS, "variant", "members", "train_size", "disc_channels", "disc_layers", "disc_scales")
+    return {k: v for k, v in asdict(cfg).items() if k not in own}
+
+
+def combine(models: Sequence[CHANGER]) -> CHANGER:
+    """One model whose output is the mean of ``models``' outputs (weights copied).
+
+    Raises ``ValueError`` for fewer than two models, a model that is itself an ensemble,
+    an ``h2sb`` model, or models that are fed differently (variant switches, key colour,
+    pre-fill, residual output, token stride). ``flip_ensemble`` is the first model's.
+    """
+    if len(models) < 2:
+        raise ValueError("an ensemble needs at least two models")
+    first = models[0].config
+    for i, model in enumerate(models):
+        cfg = model.config
+        if cfg.members:
+            raise ValueError(f"model {i + 1} is already an ensemble; list its members instead")
+        if cfg.arch != "changer":
+            raise ValueError(f"model {i + 1} has arch {cfg.arch!r}; only 'changer' models can be combined")
+        diff = sorted(k for k, v in _shared(cfg).items() if k != "flip_ensemble" and _shared(first)[k] != v)
+        if diff or cfg.stride != first.stride:
+            raise ValueError(f"model {i + 1} is fed differently from model 1 ({', '.join(diff) or 'stride'})")
+    members = tuple({k: getattr(m.config, k) for k in MEMBER_FIELDS} for m in models[1:])
+    ensemble = CHANGER(replace(first, members=members))
+    ensemble.net.load_state_dict(models[0].net.state_dict())
+    for slot, model in zip(ensemble.members, models[1:]):
+        slot.load_state_dict(model.net.state_dict())
+    return ensemble.eval()
