@@ -104,11 +104,13 @@ def ensemble_training(sources: list[Path]) -> dict:
         info = json.loads((src / "training.json").read_text()) if (src / "training.json").is_file() else {}
         logs = [f"member{i}_{p.name}" for p in sorted(src.glob("*.csv"))]
         members.append({"source": str(src), "budget": info.get("budget", "not recorded"),
-                        "perceptual": info.get("perceptual"), "logs": logs})
+                        "perceptual": info.get("perceptual"), "data": info.get("data"), "logs": logs})
     budget = f"An output ensemble of {len(members)} models trained on their own. " + " ".join(
         f"Member {i}: {m['budget']}" for i, m in enumerate(members, 1))
+    data = " ".join(f"Member {i}: {m['data']}" for i, m in enumerate(members, 1) if m["data"])
     perceptual = sorted({m["perceptual"] for m in members if m["perceptual"]})
-    return {"budget": budget, "perceptual": ", ".join(perceptual) or "n/a", "members": members}
+    return {"budget": budget, "perceptual": ", ".join(perceptual) or "n/a", "members": members,
+            **({"data": data} if data else {})}
 
 
 def export_ensemble(sources: list[str | Path], dst: str | Path, metrics_md: str | None = None,
