@@ -121,13 +121,18 @@ def export_ensemble(sources: list[str | Path], dst: str | Path, metrics_md: str 
 
     from changer.model import combine
 
-    sources = [Path(s) for s in sources]
+    sources, dst = [Path(s) for s in sources], Path(dst)
+    if dst.is_dir() and any(dst.iterdir()):
+        # Loss curves or a card left from another model would be described as this one's.
+        raise ValueError(f"{dst} is not empty: give a new folder or empty it first")
+    bad = [str(s) for s in sources if not ((s / "config.json").is_file() and (s / WEIGHTS).is_file())]
+    if bad:
+        raise ValueError(f"not model folders (config.json + {WEIGHTS}): {', '.join(bad)}")
     models = [CHANGER.from_pretrained(str(s)) for s in sources]
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / "ensemble"
         combine(models).save_pretrained(staged)
         (staged / "training.json").write_text(json.dumps(ensemble_training(sources), indent=2) + "\n")
-        dst = Path(dst)
         dst.mkdir(parents=True, exist_ok=True)
         for i, src in enumerate(sources, 1):
             for log in sorted(src.glob("*.csv")):

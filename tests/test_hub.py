@@ -106,6 +106,11 @@ def test_changer_ensemble_writes_one_loadable_folder_with_every_members_record(t
     card = (out / "README.md").read_text()
     assert "the mean of 2 independently trained generators" in card and "`member1_training_log.csv`" in card
 
+    with pytest.raises(SystemExit, match="not model folders.*nowhere"):
+        main(["ensemble", str(first), str(tmp_path / "nowhere"), "--out", str(tmp_path / "e2")])
+    with pytest.raises(SystemExit, match="not empty"):
+        main(["ensemble", str(first), str(second), "--out", str(out)])
+
     third = tmp_path / "blue"
     CHANGER(ChangerConfig(**TINY, key_color=(0, 71, 187))).save_pretrained(third)
     with pytest.raises(SystemExit, match="fed differently.*key_color"):

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ensemble", help="one model whose output is the mean of several trained models' outputs")
     p.add_argument("models", type=Path, nargs="+", help="two or more model folders (config.json + model.safetensors)")
-    p.add_argument("--out", type=Path, required=True, help="destination folder, e.g. changer/weights/default")
+    p.add_argument("--out", type=Path, required=True, help="destination folder, new or empty (e.g. changer/weights/ens)")
     p.add_argument("--precision", choices=("auto", "fp16", "fp32"), default="auto")
     p.add_argument("--metrics", type=Path,
                    help="measured metrics for the model card: a Markdown file, or a summary.csv of `changer eval`")
