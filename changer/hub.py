@@ -96,13 +96,18 @@ def _inference_line(cfg: dict) -> str:
     return " and ".join(parts) + f", {n * (2 if cfg.get('flip_ensemble') else 1)} passes in all"
 
 
+def _member_logs(index: int, src: Path) -> dict[str, Path]:
+    """A member's loss-curve files by the name they get beside the ensemble's weights."""
+    return {f"member{index}_{p.name}": p for p in sorted(src.glob("*.csv"))}
+
+
 def ensemble_training(sources: list[Path]) -> dict:
     """``training.json`` of an ensemble: each member's budget, and its loss-curve files
-    (copied beside the weights as ``member<i>_<name>.csv``)."""
+    (copied beside the weights by :func:`export_ensemble`, see :func:`_member_logs`)."""
     members = []
     for i, src in enumerate(sources, 1):
         info = json.loads((src / "training.json").read_text()) if (src / "training.json").is_file() else {}
-        logs = [f"member{i}_{p.name}" for p in sorted(src.glob("*.csv"))]
+        logs = list(_member_logs(i, src))
         members.append({"source": str(src), "budget": info.get("budget", "not recorded"),
                         "perceptual": info.get("perceptual"), "data": info.get("data"), "logs": logs})
     budget = f"An output ensemble of {len(members)} models trained on their own. " + " ".join(
@@ -135,8 +140,8 @@ def export_ensemble(sources: list[str | Path], dst: str | Path, metrics_md: str 
         (staged / "training.json").write_text(json.dumps(ensemble_training(sources), indent=2) + "\n")
         dst.mkdir(parents=True, exist_ok=True)
         for i, src in enumerate(sources, 1):
-            for log in sorted(src.glob("*.csv")):
-                shutil.copy2(log, dst / f"member{i}_{log.name}")
+            for name, log in _member_logs(i, src).items():
+                shutil.copy2(log, dst / name)
         return export_model(staged, dst, fp16=fp16, metrics_md=metrics_md)
 
 

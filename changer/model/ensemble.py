@@ -17,9 +17,10 @@ from changer.model.config import MEMBER_FIELDS, ChangerConfig
 
 
 def _shared(cfg: ChangerConfig) -> dict:
-    """The fields every member must agree on: all but the architecture, the name and what
-    only training reads."""
-    own = (*MEMBER_FIELDS, "variant", "members", "train_size", "disc_channels", "disc_layers", "disc_scales")
+    """The fields every member must agree on: all but the architecture, the name, the
+    inference option ``flip_ensemble`` (the first model's counts) and what only training reads."""
+    own = (*MEMBER_FIELDS, "variant", "members", "flip_ensemble", "train_size",
+           "disc_channels", "disc_layers", "disc_scales")
     return {k: v for k, v in asdict(cfg).items() if k not in own}
 
 
@@ -33,17 +34,18 @@ def combine(models: Sequence[CHANGER]) -> CHANGER:
     if len(models) < 2:
         raise ValueError("an ensemble needs at least two models")
     first = models[0].config
+    expected = _shared(first)
     for i, model in enumerate(models):
         cfg = model.config
         if cfg.members:
             raise ValueError(f"model {i + 1} is already an ensemble; list its members instead")
         if cfg.arch != "changer":
             raise ValueError(f"model {i + 1} has arch {cfg.arch!r}; only 'changer' models can be combined")
-        diff = sorted(k for k, v in _shared(cfg).items() if k != "flip_ensemble" and _shared(first)[k] != v)
-        if diff or cfg.stride != first.stride:
-            raise ValueError(f"model {i + 1} is fed differently from model 1 ({', '.join(diff) or 'stride'})")
+        diff = sorted(k for k, v in _shared(cfg).items() if expected[k] != v)
+        if diff:
+            raise ValueError(f"model {i + 1} is fed differently from model 1 ({', '.join(diff)})")
     members = tuple({k: getattr(m.config, k) for k in MEMBER_FIELDS} for m in models[1:])
-    ensemble = CHANGER(replace(first, members=members))
+    ensemble = CHANGER(replace(first, members=members))  # the config checks the members' stride
     ensemble.net.load_state_dict(models[0].net.state_dict())
     for slot, model in zip(ensemble.members, models[1:]):
         slot.load_state_dict(model.net.state_dict())
