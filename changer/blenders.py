@@ -26,6 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 import cv2
 import numpy as np
 
+from changer.folders import is_model_folder
 from changer.imageio import InputError
 from changer.inputs import RGB, BlendInputs, tensor_to_image, to_model_tensors
 
@@ -186,7 +187,7 @@ def load_blender(model_id: str | Path | None = None, device: str | None = None) 
     Hugging Face Hub repo id (``owner/name``). Failures raise :class:`InputError`.
     """
     if model_id is None:
-        if _is_model_dir(DEFAULT_MODEL_DIR):
+        if is_model_folder(DEFAULT_MODEL_DIR):
             return _load_model(DEFAULT_MODEL_DIR, device, name="changer")
         return BaselineBlender(FALLBACK_BASELINE, note=NO_WEIGHTS_NOTE)
     text = str(model_id).strip()
@@ -194,7 +195,7 @@ def load_blender(model_id: str | Path | None = None, device: str | None = None) 
         return BaselineBlender(text.lower())
     path = Path(text).expanduser()
     if path.is_dir():
-        if not _is_model_dir(path):
+        if not is_model_folder(path):
             raise InputError(f"model folder {path} needs config.json and model.safetensors")
         return _load_model(path, device, name=path.name)
     if path.exists() or not _REPO_ID.match(text):
@@ -203,11 +204,6 @@ def load_blender(model_id: str | Path | None = None, device: str | None = None) 
             f"a Hugging Face repo id (owner/name), or a baseline: {', '.join(baseline_names())}"
         )
     return _load_model(text, device, name=text)
-
-
-def _is_model_dir(path: Path) -> bool:
-    """Whether ``path`` holds a saved CHANGER (config + safetensors weights)."""
-    return (path / "config.json").is_file() and (path / "model.safetensors").is_file()
 
 
 def _load_model(model_id: str | Path, device: str | None, name: str) -> ModelBlender:

@@ -16,9 +16,9 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from changer.folders import WEIGHTS, is_model_folder
 from changer.model import CHANGER
 
-WEIGHTS = "model.safetensors"
 MAX_FP16_ERROR = 1.0 / 255  # in [-1, 1] units: half a grey level of 0..255
 
 
@@ -130,7 +130,7 @@ def export_ensemble(sources: list[str | Path], dst: str | Path, metrics_md: str 
     if dst.is_dir() and any(dst.iterdir()):
         # Loss curves or a card left from another model would be described as this one's.
         raise ValueError(f"{dst} is not empty: give a new folder or empty it first")
-    bad = [str(s) for s in sources if not ((s / "config.json").is_file() and (s / WEIGHTS).is_file())]
+    bad = [str(s) for s in sources if not is_model_folder(s)]
     if bad:
         raise ValueError(f"not model folders (config.json + {WEIGHTS}): {', '.join(bad)}")
     models = [CHANGER.from_pretrained(str(s)) for s in sources]

@@ -34,12 +34,11 @@ from typing import Any
 
 import pandas as pd
 
+from changer.folders import MODEL_FILES, is_model_folder
+
 CACHE_ENV = "CHANGER_CACHE"
 CACHE_FORMAT = 1
 """Bump when the stored table's layout changes."""
-
-MODEL_FILES = ("model.safetensors", "config.json")
-
 
 def default_cache_dir() -> Path:
     """``$CHANGER_CACHE/eval``, else ``~/.cache/changer/eval``."""
@@ -62,12 +61,6 @@ def sha256_files(paths: Iterable[str | os.PathLike[str]]) -> str:
     for p in paths:
         digest.update(Path(p).name.encode() + b"\0" + sha256_file(p).encode())
     return digest.hexdigest()
-
-
-def is_model_folder(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a local model folder (``config.json`` + ``model.safetensors``)."""
-    p = Path(path)
-    return all((p / name).is_file() for name in MODEL_FILES)
 
 
 @lru_cache(maxsize=None)

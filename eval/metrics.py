@@ -30,6 +30,7 @@ An empty region gives ``NaN`` for the three region metrics: there is nothing to 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import warnings
 from collections.abc import Iterator, Sequence
@@ -266,7 +267,9 @@ class LPIPSMetric:
         return self._reason
 
     def missing_weights(self) -> str | None:
-        """Offline check: a reason if a weights file the network needs is absent, else None."""
+        """Offline check: a reason if the package or a weights file the network needs is absent, else None."""
+        if importlib.util.find_spec("lpips") is None:
+            return "the lpips package is not installed (pip install lpips)"
         linear = _lpips_linear_weights(self.net)
         if not linear.is_file():
             return f"lpips linear-layer weights not found at {linear}"

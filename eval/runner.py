@@ -32,8 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from changer.folders import is_model_folder
 from changer.inputs import BLUE_KEY_COLOR, DEFAULT_KEY_COLOR, RGB, BlendInputs, Sample
-from eval.cache import ResultCache, entry_key, is_model_folder, method_identity, module_source_hash, sha256_files
+from eval.cache import ResultCache, entry_key, method_identity, module_source_hash, sha256_files
 from eval.stats import METRICS, summarize, summary_markdown
 
 KEY_COLORS: dict[str, RGB] = {"green": DEFAULT_KEY_COLOR, "blue": BLUE_KEY_COLOR}

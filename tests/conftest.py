@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from accelerate.state import AcceleratorState
 
 from changer.data.dataset import default_data_root
 from changer.data.synthetic import write_synthetic_dataset
@@ -17,6 +19,14 @@ def _seed() -> None:
     """Every test starts from the same random state."""
     np.random.seed(0)
     torch.manual_seed(0)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_accelerate_state() -> Iterator[None]:
+    """Accelerate keeps one state per process: a test whose trainer ran CPU-only must not fix
+    the device and precision of the next one (on a GPU machine that one asks for bf16)."""
+    yield
+    AcceleratorState._reset_state(reset_partial_state=True)
 
 
 @pytest.fixture(scope="session")

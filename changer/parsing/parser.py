@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from changer import labels as L
+from changer.folders import is_model_folder
 from changer.parsing.network import ParserNet
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights" / "parser"
@@ -227,10 +228,6 @@ def _as_rgb(img: np.ndarray) -> np.ndarray:
     raise ValueError(f"the parser expects an HxWx3 RGB image, got shape {img.shape}")
 
 
-def _is_model_dir(folder: Path) -> bool:
-    return (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
-
-
 def model_type(model_id: str | os.PathLike[str]) -> str | None:
     """``model_type`` in a parser's ``config.json`` (a local folder or a Hub repo id), or None."""
     import json
@@ -276,7 +273,7 @@ def get_parser() -> LabelParser | None:
             _CACHE[key] = load_parser(env)
         return _CACHE[key]
     folder = Path(env).expanduser() if env else WEIGHTS_DIR
-    if not _is_model_dir(folder):
+    if not is_model_folder(folder):
         return None
     key = (str(folder.resolve()), (folder / "model.safetensors").stat().st_mtime)
     if key not in _CACHE:

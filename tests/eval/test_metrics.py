@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from pathlib import Path
 
@@ -151,6 +152,14 @@ def test_lpips_unavailable_without_weights(tmp_path: Path, monkeypatch: pytest.M
     assert result["lpips_available"] is False
     assert result["lpips_reason"] == metric.reason
     assert result["psnr"] == pytest.approx(10 * math.log10(255**2 / 100))
+
+
+def test_lpips_unavailable_without_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "lpips" else real_find_spec(name, *a))
+    metric = LPIPSMetric(pnet_rand=True)  # needs no trunk weights, only the package
+    assert not metric.available
+    assert "lpips package is not installed" in (metric.reason or "")
 
 
 def test_lpips_detection_follows_the_hub_cache() -> None:

@@ -15,6 +15,7 @@ import changer.parsing.parser as parser_module
 from changer import labels as L
 from changer.cli import main
 from changer.data.synthetic import synthetic_person, write_synthetic_dataset
+from changer.folders import is_model_folder
 from changer.parsing import HeadParser, ParserConfig, ParserNet, get_parser
 from changer.parsing.metrics import IoUAccumulator, confusion, iou_table, pooled_iou
 from changer.parsing.parser import PORTRAIT_FACE_SHARE, clean_labels, portrait_window, upsample_argmax
@@ -405,7 +406,7 @@ def test_bundled_parser_on_real_frames(shared_data: Path) -> None:
     """The bundled weights parse held-out real frames well (regression guard)."""
     from changer.data.dataset import TalkingHeads
 
-    assert parser_module._is_model_dir(parser_module.WEIGHTS_DIR), "no bundled parser in changer/weights/parser"
+    assert is_model_folder(parser_module.WEIGHTS_DIR), "no bundled parser in changer/weights/parser"
     parser = HeadParser.from_pretrained(parser_module.WEIGHTS_DIR, device="cpu")
     frames = TalkingHeads(shared_data).frames("test_hdtf")[::6]
     acc = IoUAccumulator()
