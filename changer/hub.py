@@ -14,8 +14,9 @@ import shutil
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
+from changer import quantize
 from changer.folders import WEIGHTS, is_model_folder
 from changer.model import CHANGER
 
@@ -32,14 +33,14 @@ def _probe_inputs(model: CHANGER, size: int = 128) -> tuple[torch.Tensor, ...]:
     return x, c, b
 
 
-def fp16_error(folder: Path) -> float:
-    """Largest output change (``[-1, 1]`` units) when the weights are rounded to fp16."""
+def storage_error(folder: Path, precision: str) -> float:
+    """Largest output change (``[-1, 1]`` units) when the weights are stored at ``precision``
+    (``fp16``, ``int8``: :mod:`changer.quantize`) and loaded back, on a fixed probe input."""
     model = CHANGER.from_pretrained(str(folder)).eval()
     x, c, b = _probe_inputs(model)
     with torch.inference_mode():
         ref = model(x, c, b)["y"]
-        half = {k: v.half().float() if v.is_floating_point() else v for k, v in model.state_dict().items()}
-        model.load_state_dict(half)
+        model.load_state_dict(quantize.round_trip(model.state_dict(), precision))
         out = model(x, c, b)["y"]
     return float((ref - out).abs().max())
 
@@ -58,14 +59,17 @@ def model_card(folder: Path, metrics_md: str | None = None) -> str:
         "---", "library_name: changer", "license: apache-2.0",
         "tags: [head-blending, chroma-key, image-to-image, changer]", "---", "",
         f"# CHANGER — `{variant}`", "",
-        "Head blending with chroma keying (WACV 2025, arXiv 2411.00652), an open implementation: "
-        "the generator puts a gray source head onto a target body on a key colour and produces "
-        "the whole foreground (head colour, neck, hair, shoulders) on the key colour.", "",
-        f"- architecture: `{cfg.get('arch')}`, variant `{variant}` (colorizer: {cfg.get('use_colorizer')}, "
-        f"FPAT: {cfg.get('use_fpat')}, chroma setting: {cfg.get('chroma')}, H²: {cfg.get('h2')}, "
-        f"pull-push pre-fill: {cfg.get('prefill', False)})",
+        ("Head blending with chroma keying (WACV 2025, arXiv 2411.00652), an open implementation: "
+         "the generator puts a gray source head onto a target body on a key colour and produces "
+         "the whole foreground (head colour, neck, hair, shoulders) on the key colour."), "",
+        (f"- architecture: `{cfg.get('arch')}`, variant `{variant}` (colorizer: {cfg.get('use_colorizer')}, "
+         f"FPAT: {cfg.get('use_fpat')}, chroma setting: {cfg.get('chroma')}, H²: {cfg.get('h2')}, "
+         f"pull-push pre-fill: {cfg.get('prefill', False)})"),
         "- inference: " + _inference_line(cfg),
-        "- load: `CHANGER.from_pretrained(<folder or repo id>)` (safetensors only)", "",
+        "- load: `CHANGER.from_pretrained(<folder or repo id>)` (safetensors only)",
+        *([("- storage: int8 weights with one scale per output channel (`changer.quantize`), "
+            "turned back into floats on load")] if is_model_folder(folder) and quantize.is_int8(folder / WEIGHTS) else []),
+        "",
         "## Data",
         "The `train` split of the talking-heads set (real 256x256 talking-head frames with 5-class "
         "pseudo-labels, 16 identities); evaluation identities are disjoint. Research and internal "
@@ -111,15 +115,19 @@ def ensemble_training(sources: list[Path]) -> dict:
         members.append({"source": str(src), "budget": info.get("budget", "not recorded"),
                         "perceptual": info.get("perceptual"), "data": info.get("data"), "logs": logs})
     budget = f"An output ensemble of {len(members)} models trained on their own. " + " ".join(
-        f"Member {i}: {m['budget']}" for i, m in enumerate(members, 1))
-    data = " ".join(f"Member {i}: {m['data']}" for i, m in enumerate(members, 1) if m["data"])
+        f"Member {i}: {m['budget'].rstrip('.')}." for i, m in enumerate(members, 1))
+    notes = [m["data"] for m in members]
+    if len(set(notes)) == 1 and notes[0]:
+        data = f"Every member: {notes[0]}"
+    else:
+        data = " ".join(f"Member {i}: {d}" for i, d in enumerate(notes, 1) if d)
     perceptual = sorted({m["perceptual"] for m in members if m["perceptual"]})
     return {"budget": budget, "perceptual": ", ".join(perceptual) or "n/a", "members": members,
             **({"data": data} if data else {})}
 
 
 def export_ensemble(sources: list[str | Path], dst: str | Path, metrics_md: str | None = None,
-                    fp16: bool | None = None) -> dict:
+                    precision: str = "auto") -> dict:
     """Combine trained model folders into one output-ensemble folder (``changer.model.combine``),
     with a training record of every member and its loss curves; weights as :func:`export_model`."""
     import tempfile
@@ -142,17 +150,21 @@ def export_ensemble(sources: list[str | Path], dst: str | Path, metrics_md: str 
         for i, src in enumerate(sources, 1):
             for name, log in _member_logs(i, src).items():
                 shutil.copy2(log, dst / name)
-        return export_model(staged, dst, fp16=fp16, metrics_md=metrics_md)
+        return export_model(staged, dst, precision=precision, metrics_md=metrics_md)
 
 
 def export_model(
     src: str | Path,
     dst: str | Path,
-    fp16: bool | None = None,
+    precision: str = "auto",
     metrics_md: str | None = None,
     config_overrides: dict | None = None,
 ) -> dict:
-    """Copy a model folder to ``dst`` (fp16 when harmless, or as asked) with a fresh model card.
+    """Copy a model folder to ``dst`` (weights at ``precision``) with a fresh model card.
+
+    ``precision``: ``fp32``, ``fp16``, ``int8`` (:mod:`changer.quantize`), or ``auto``: fp16
+    when that moves the output by at most :data:`MAX_FP16_ERROR`, else fp32. Returns the
+    precision written, its measured largest output change (``max_error``) and the file size.
 
     ``config_overrides`` change fields of the copied ``config.json`` that do not touch the
     weights, such as the inference option ``flip_ensemble``; the result is validated by
@@ -168,20 +180,23 @@ def export_model(
             config = merge_config(ChangerConfig, config, config_overrides, "export").to_dict()
         except TypeError as err:  # an unknown field: a bad argument, not a bad type
             raise ValueError(str(err)) from err
-    error = fp16_error(src)
-    use_fp16 = error <= MAX_FP16_ERROR if fp16 is None else fp16
+    if precision == "auto":
+        error = storage_error(src, "fp16")
+        precision, error = ("fp16", error) if error <= MAX_FP16_ERROR else ("fp32", 0.0)
+    elif precision in quantize.PRECISIONS:
+        error = 0.0 if precision == "fp32" else storage_error(src, precision)
+    else:
+        raise ValueError(f"unknown precision {precision!r}; expected auto or one of {quantize.PRECISIONS}")
     dst.mkdir(parents=True, exist_ok=True)
     if (src / "training.json").is_file():
         shutil.copy2(src / "training.json", dst / "training.json")
     (dst / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     if (src.parent / "log.csv").is_file():  # RUN/model -> RUN/log.csv: the loss curve
         shutil.copy2(src.parent / "log.csv", dst / TRAINING_LOG)
-    tensors = load_file(str(src / WEIGHTS))
-    if use_fp16:
-        tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
-    save_file(tensors, str(dst / WEIGHTS), metadata={"format": "pt"})
+    tensors = quantize.stored(quantize.load_float(src / WEIGHTS), precision)
+    save_file(tensors, str(dst / WEIGHTS), metadata=quantize.metadata(precision))
     (dst / "README.md").write_text(model_card(dst, metrics_md))
-    return {"fp16": use_fp16, "fp16_max_error": error, "bytes": (dst / WEIGHTS).stat().st_size}
+    return {"precision": precision, "max_error": error, "bytes": (dst / WEIGHTS).stat().st_size}
 
 
 def push_model(folder: str | Path, repo_id: str, private: bool = False) -> str:

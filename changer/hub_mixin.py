@@ -3,7 +3,8 @@
 Every network that ships weights (the CHANGER generator, the head parser) derives from it,
 so ``from_pretrained`` behaves the same everywhere: a local folder or a Hub repo id,
 ``model.safetensors`` only (never a pickle), strict about missing or unexpected weights,
-fp16 files loaded into the fp32 network (``load_state_dict`` casts).
+fp16 files loaded into the fp32 network (``load_state_dict`` casts), int8 files
+(:mod:`changer.quantize`) turned back into floats first.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
 from safetensors.torch import load_model
 
+from changer import quantize
 
 C = TypeVar("C")
 
@@ -68,7 +70,11 @@ class SafetensorsHubMixin(PyTorchModelHubMixin):
                 cache_dir=cache_dir, force_download=force_download, token=token,
                 local_files_only=local_files_only,
             )
-        missing, unexpected = load_model(model, weights, strict=strict, device=map_location)
+        if quantize.is_int8(weights):
+            state = quantize.load_float(weights, device=map_location)
+            missing, unexpected = model.load_state_dict(state, strict=strict)
+        else:
+            missing, unexpected = load_model(model, weights, strict=strict, device=map_location)
         if missing or unexpected:  # only reachable with strict=False
             warnings.warn(f"{model_id}: missing keys {missing}, unexpected keys {unexpected}", stacklevel=2)
         return model.to(map_location).eval()

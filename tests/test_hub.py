@@ -1,11 +1,14 @@
-"""Bundling a trained model: fp16 weights when harmless, a model card, loadable offline."""
+"""Bundling a trained model: fp16 weights when harmless (int8 when asked), a model card, loadable offline."""
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
+from safetensors import safe_open
 
-from changer.hub import MAX_FP16_ERROR, export_model
+from changer import quantize
+from changer.hub import MAX_FP16_ERROR, _probe_inputs, export_model
 from changer.model import CHANGER, ChangerConfig
 
 TINY = dict(channels=(8, 16, 16, 32), dim=32, heads=2, colorizer_depth=1, blender_depth=1)
@@ -19,28 +22,56 @@ def _saved(tmp_path):
     return folder
 
 
+def _probe_difference(a: Path, b: Path) -> float:
+    """Largest output difference of two model folders on the export's probe input."""
+    ma, mb = CHANGER.from_pretrained(str(a)), CHANGER.from_pretrained(str(b))
+    with torch.inference_mode():
+        return (ma(*_probe_inputs(ma))["y"] - mb(*_probe_inputs(mb))["y"]).abs().max().item()
+
+
 def test_export_writes_fp16_weights_and_a_model_card(tmp_path):
     src = _saved(tmp_path)
     info = export_model(src, tmp_path / "bundle", metrics_md="| psnr | 30 |")
-    assert info["fp16"] == (info["fp16_max_error"] <= MAX_FP16_ERROR)
+    assert info["precision"] in ("fp16", "fp32")
+    assert info["precision"] == "fp32" or info["max_error"] <= MAX_FP16_ERROR
     assert sorted(p.name for p in (tmp_path / "bundle").iterdir()) == [
         "README.md", "config.json", "model.safetensors", "training.json"]
     card = (tmp_path / "bundle" / "README.md").read_text()
     assert "7 steps of batch 2" in card and "| psnr | 30 |" in card and "library_name: changer" in card
 
-    a, b = CHANGER.from_pretrained(str(src)).eval(), CHANGER.from_pretrained(str(tmp_path / "bundle")).eval()
-    x = torch.rand(1, 5, 32, 32) * 2 - 1
-    x[:, 3:] = 1.0
-    c, bb = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
-    with torch.inference_mode():
-        diff = (a(x, c, bb)["y"] - b(x, c, bb)["y"]).abs().max().item()
-    assert diff <= max(info["fp16_max_error"], 1e-6) + 1e-6
+    assert _probe_difference(src, tmp_path / "bundle") == pytest.approx(info["max_error"], abs=1e-6)
 
 
 def test_export_can_keep_fp32(tmp_path):
-    info = export_model(_saved(tmp_path), tmp_path / "bundle", fp16=False)
+    info = export_model(_saved(tmp_path), tmp_path / "bundle", precision="fp32")
     src_bytes = (tmp_path / "run" / "model" / "model.safetensors").stat().st_size
-    assert not info["fp16"] and abs(info["bytes"] - src_bytes) < 4096
+    assert info["precision"] == "fp32" and info["max_error"] == 0.0 and abs(info["bytes"] - src_bytes) < 4096
+
+
+def test_export_int8_loads_back_close_to_the_source(tmp_path):
+    src = _saved(tmp_path)
+    half = export_model(src, tmp_path / "half", precision="fp16")
+    info = export_model(src, tmp_path / "int8", precision="int8")
+    assert info["precision"] == "int8" and 0 < info["max_error"] < 0.2  # a tiny random network
+    assert info["bytes"] < half["bytes"]
+    assert quantize.is_int8(tmp_path / "int8" / "model.safetensors")
+    assert "storage: int8" in (tmp_path / "int8" / "README.md").read_text()
+    assert "storage: int8" not in (tmp_path / "half" / "README.md").read_text()
+    with safe_open(str(tmp_path / "int8" / "model.safetensors"), framework="pt") as f:
+        assert any(f.get_tensor(k).dtype == torch.int8 for k in f.keys())  # noqa: SIM118 (safe_open has no __iter__)
+
+    loaded = CHANGER.from_pretrained(str(tmp_path / "int8"))
+    assert all(p.dtype == torch.float32 for p in loaded.parameters())
+    # what the export measured is what loading the folder gives (on the same probe input)
+    assert _probe_difference(src, tmp_path / "int8") == pytest.approx(info["max_error"], abs=1e-6)
+
+    again = export_model(tmp_path / "int8", tmp_path / "again", precision="fp16")  # an int8 source re-exports
+    assert again["precision"] == "fp16" and not quantize.is_int8(tmp_path / "again" / "model.safetensors")
+
+
+def test_export_refuses_an_unknown_precision(tmp_path):
+    with pytest.raises(ValueError, match="unknown precision"):
+        export_model(_saved(tmp_path), tmp_path / "bundle", precision="int4")
 
 
 def test_export_carries_the_loss_curve_and_eval_metrics(tmp_path, capsys):
@@ -115,3 +146,19 @@ def test_changer_ensemble_writes_one_loadable_folder_with_every_members_record(t
     CHANGER(ChangerConfig(**TINY, key_color=(0, 71, 187))).save_pretrained(third)
     with pytest.raises(SystemExit, match="fed differently.*key_color"):
         main(["ensemble", str(first), str(third), "--out", str(tmp_path / "bad")])
+
+
+def test_ensemble_training_states_a_shared_data_note_once(tmp_path):
+    from changer.hub import ensemble_training
+
+    def member(name: str, data: str) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "training.json").write_text(json.dumps({"budget": f"{name} steps", "data": data}))
+        return folder
+
+    same = ensemble_training([member("a", "every third frame."), member("b", "every third frame.")])
+    assert same["data"] == "Every member: every third frame."
+    assert same["budget"].endswith("Member 1: a steps. Member 2: b steps.")
+    mixed = ensemble_training([tmp_path / "a", member("c", "all frames.")])
+    assert mixed["data"] == "Member 1: every third frame. Member 2: all frames."

@@ -11,13 +11,12 @@ def run(args: argparse.Namespace) -> int:
     from changer.hub import export_ensemble
 
     metrics = metrics_markdown(args.metrics, args.method or args.out.name) if args.metrics else None
-    fp16 = None if args.precision == "auto" else args.precision == "fp16"
     try:
-        info = export_ensemble(args.models, args.out, metrics_md=metrics, fp16=fp16)
+        info = export_ensemble(args.models, args.out, metrics_md=metrics, precision=args.precision)
     except ValueError as err:
         raise SystemExit(f"changer ensemble: {err}") from err
-    print(f"wrote {args.out}: the mean of {len(args.models)} models, {'fp16' if info['fp16'] else 'fp32'} "
-          f"weights, {info['bytes'] / 1e6:.1f} MB (fp16 max output change {info['fp16_max_error']:.2e})")
+    print(f"wrote {args.out}: the mean of {len(args.models)} models, {info['precision']} weights, "
+          f"{info['bytes'] / 1e6:.1f} MB (max output change {info['max_error']:.2e})")
     return 0
 
 
@@ -25,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ensemble", help="one model whose output is the mean of several trained models' outputs")
     p.add_argument("models", type=Path, nargs="+", help="two or more model folders (config.json + model.safetensors)")
     p.add_argument("--out", type=Path, required=True, help="destination folder, new or empty (e.g. changer/weights/ens)")
-    p.add_argument("--precision", choices=("auto", "fp16", "fp32"), default="auto")
+    p.add_argument("--precision", choices=("auto", "fp16", "fp32", "int8"), default="auto",
+                   help="weight storage; auto: fp16 when harmless, else fp32; int8: per-channel, about half of fp16")
     p.add_argument("--metrics", type=Path,
                    help="measured metrics for the model card: a Markdown file, or a summary.csv of `changer eval`")
     p.add_argument("--method", help="the method's name in --metrics summary.csv (default: the --out folder's name)")

@@ -1,4 +1,4 @@
-"""``changer export``: bundle a trained model folder (fp16, model card) and optionally push it."""
+"""``changer export``: bundle a trained model folder (fp16, fp32 or int8 weights, model card) and optionally push it."""
 
 from __future__ import annotations
 
@@ -29,11 +29,10 @@ def run(args: argparse.Namespace) -> int:
     from changer.hub import export_model, push_model
 
     metrics = metrics_markdown(args.metrics, args.method or args.out.name) if args.metrics else None
-    fp16 = None if args.precision == "auto" else args.precision == "fp16"
     overrides = {"flip_ensemble": True} if args.flip_ensemble else None
-    info = export_model(args.model, args.out, fp16=fp16, metrics_md=metrics, config_overrides=overrides)
-    print(f"wrote {args.out}: {'fp16' if info['fp16'] else 'fp32'} weights, {info['bytes'] / 1e6:.1f} MB "
-          f"(fp16 max output change {info['fp16_max_error']:.2e})")
+    info = export_model(args.model, args.out, precision=args.precision, metrics_md=metrics, config_overrides=overrides)
+    print(f"wrote {args.out}: {info['precision']} weights, {info['bytes'] / 1e6:.1f} MB "
+          f"(max output change {info['max_error']:.2e})")
     if args.push:
         print(f"pushed to {push_model(args.out, args.push)}")
     return 0
@@ -43,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="bundle a trained model (fp16 when harmless, model card); --push to the Hub")
     p.add_argument("model", type=Path, help="model folder written by `changer train` (RUN/model)")
     p.add_argument("--out", type=Path, required=True, help="destination folder, e.g. changer/weights/default")
-    p.add_argument("--precision", choices=("auto", "fp16", "fp32"), default="auto")
+    p.add_argument("--precision", choices=("auto", "fp16", "fp32", "int8"), default="auto",
+                   help="weight storage; auto: fp16 when harmless, else fp32; int8: per-channel, about half of fp16")
     p.add_argument("--metrics", type=Path,
                    help="measured metrics for the model card: a Markdown file, or a summary.csv of `changer eval`")
     p.add_argument("--method", help="the method's name in --metrics summary.csv (default: the --out folder's name)")
