@@ -153,6 +153,33 @@ def export_ensemble(sources: list[str | Path], dst: str | Path, metrics_md: str 
         return export_model(staged, dst, precision=precision, metrics_md=metrics_md)
 
 
+def split_ensemble(src: str | Path, dst: str | Path) -> list[Path]:
+    """Write each generator of an ensemble folder as its own model folder ``dst/member<i>``
+    (fp32 weights, its training record and loss curves, a card): what a member needs to
+    be fine-tuned (``init_from``) or combined anew. Returns the folders."""
+    from changer.model import split
+
+    src, dst = Path(src), Path(dst)
+    if dst.is_dir() and any(dst.iterdir()):
+        raise ValueError(f"{dst} is not empty: give a new folder or empty it first")
+    if not is_model_folder(src):
+        raise ValueError(f"not a model folder (config.json + {WEIGHTS}): {src}")
+    record = json.loads((src / "training.json").read_text()) if (src / "training.json").is_file() else {}
+    members = record.get("members", [])
+    folders = []
+    for i, model in enumerate(split(CHANGER.from_pretrained(str(src))), 1):
+        folder = dst / f"member{i}"
+        model.save_pretrained(folder)
+        info = members[i - 1] if i <= len(members) else {}
+        (folder / "training.json").write_text(json.dumps(
+            {k: v for k, v in info.items() if k in ("budget", "perceptual", "data", "source") and v}, indent=2) + "\n")
+        for log in sorted(src.glob(f"member{i}_*.csv")):
+            shutil.copy2(log, folder / log.name.removeprefix(f"member{i}_"))
+        (folder / "README.md").write_text(model_card(folder))
+        folders.append(folder)
+    return folders
+
+
 def export_model(
     src: str | Path,
     dst: str | Path,

@@ -147,6 +147,19 @@ def test_changer_ensemble_writes_one_loadable_folder_with_every_members_record(t
     with pytest.raises(SystemExit, match="fed differently.*key_color"):
         main(["ensemble", str(first), str(third), "--out", str(tmp_path / "bad")])
 
+    # ... and `changer split` gives each member back as a folder of its own, with its record
+    assert main(["split", str(out), "--out", str(tmp_path / "parts")]) == 0
+    parts = tmp_path / "parts"
+    for source, part in ((first, parts / "member1"), (second, parts / "member2")):
+        assert _probe_difference(source, part) <= MAX_FP16_ERROR  # the ensemble was stored in fp16
+    assert json.loads((parts / "member1" / "training.json").read_text())["budget"] == "7 steps of batch 2"
+    assert (parts / "member1" / "training_log.csv").read_text() == "step,l1\n5,0.1\n"
+    assert not (parts / "member2" / "training_log.csv").exists()
+    with pytest.raises(SystemExit, match="not an ensemble"):
+        main(["split", str(first), "--out", str(tmp_path / "single")])
+    with pytest.raises(SystemExit, match="not empty"):
+        main(["split", str(out), "--out", str(parts)])
+
 
 def test_ensemble_training_states_a_shared_data_note_once(tmp_path):
     from changer.hub import ensemble_training

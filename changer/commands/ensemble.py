@@ -1,4 +1,4 @@
-"""``changer ensemble``: combine trained models into one output-ensemble model folder."""
+"""``changer ensemble``: combine trained models into one output-ensemble model folder; ``changer split``: the reverse."""
 
 from __future__ import annotations
 
@@ -20,6 +20,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_split(args: argparse.Namespace) -> int:
+    from changer.hub import split_ensemble
+
+    try:
+        folders = split_ensemble(args.model, args.out)
+    except ValueError as err:
+        raise SystemExit(f"changer split: {err}") from err
+    print(f"wrote {len(folders)} model folders: {', '.join(str(f) for f in folders)}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ensemble", help="one model whose output is the mean of several trained models' outputs")
     p.add_argument("models", type=Path, nargs="+", help="two or more model folders (config.json + model.safetensors)")
@@ -30,3 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="measured metrics for the model card: a Markdown file, or a summary.csv of `changer eval`")
     p.add_argument("--method", help="the method's name in --metrics summary.csv (default: the --out folder's name)")
     p.set_defaults(handler=run)
+    p = sub.add_parser("split", help="write each generator of an ensemble as its own model folder (to fine-tune it)")
+    p.add_argument("model", type=Path, help="an ensemble model folder, e.g. changer/weights/default")
+    p.add_argument("--out", type=Path, required=True, help="new or empty folder; gets member1, member2, ...")
+    p.set_defaults(handler=run_split)

@@ -50,3 +50,16 @@ def combine(models: Sequence[CHANGER]) -> CHANGER:
     for slot, model in zip(ensemble.members, models[1:]):
         slot.load_state_dict(model.net.state_dict())
     return ensemble.eval()
+
+
+def split(model: CHANGER) -> list[CHANGER]:
+    """The generators of an ensemble as single models (weights copied): :func:`combine`'s
+    inverse, up to each model's ``variant`` and training-only fields, which the ensemble
+    keeps once (the first model's). Raises ``ValueError`` for a model with no members."""
+    cfg = model.config
+    if not cfg.members:
+        raise ValueError("not an ensemble: the model has no members")
+    models = [CHANGER(c) for c in (replace(cfg, members=()), *cfg.member_configs())]
+    for one, net in zip(models, (model.net, *model.members)):
+        one.net.load_state_dict(net.state_dict())
+    return [m.eval() for m in models]

@@ -1,11 +1,11 @@
-"""Output ensembles (``config.members``, ``changer.model.combine``)."""
+"""Output ensembles (``config.members``, ``changer.model.combine`` and ``split``)."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from changer.model import CHANGER, ChangerConfig, combine
+from changer.model import CHANGER, ChangerConfig, combine, split
 from changer.training.config import TrainConfig
 from changer.training.trainer import Trainer
 
@@ -39,6 +39,18 @@ def test_ensemble_round_trips_through_a_folder(tmp_path, small_config, make_inpu
     x, c, body = make_inputs(32)
     with torch.inference_mode():
         assert torch.equal(loaded(x, c, body)["y"], ens(x, c, body)["y"])
+
+
+def test_split_gives_back_the_members(small_config, make_inputs) -> None:
+    a, b = _pair(small_config)
+    parts = split(combine([a, b]))
+    assert [p.config for p in parts] == [a.config, b.config]
+    x, c, body = make_inputs(32)
+    with torch.inference_mode():
+        for original, part in zip((a, b), parts):
+            assert torch.equal(original(x, c, body)["y"], part(x, c, body)["y"])
+    with pytest.raises(ValueError, match="not an ensemble"):
+        split(a)
 
 
 def test_a_single_model_keeps_its_weight_names(small_config) -> None:
