@@ -1,10 +1,12 @@
-"""Publishing trained models: bundle a run's model folder (fp16) with its model card, push to the Hub.
+"""Publishing trained models: bundle a run's model folder with its model card, push to the Hub;
+combine models into an output ensemble and split one back into its members.
 
 A model folder is what ``CHANGER.save_pretrained`` writes (``config.json`` +
 ``model.safetensors``) plus ``training.json`` (the budget the trainer spent) and
-``README.md`` (the model card). Weights are stored in fp16 when that costs no quality:
-``export_model`` measures the largest output difference on a fixed input and keeps fp32
-when it is visible (above half a grey level).
+``README.md`` (the model card). By default weights are stored in fp16 when that costs no
+quality: ``export_model`` measures the largest output difference on a fixed input and
+keeps fp32 when it is visible (above half a grey level). ``precision="int8"``
+(:mod:`changer.quantize`) halves the file again; its cost is judged by ``changer eval``.
 """
 
 from __future__ import annotations
