@@ -60,8 +60,10 @@ def cmd_data_subset(args: argparse.Namespace) -> int:
     from changer.data.dataset import TalkingHeads
 
     splits = [s for s in args.splits.split(",") if s]
-    n = TalkingHeads(data_root(args.data)).write_subset(args.out, splits, args.every)
-    print(f"wrote {n} frames of {','.join(splits)} to {args.out}")
+    holdout = [s for s in args.holdout_ids.split(",") if s]
+    n = TalkingHeads(data_root(args.data)).write_subset(args.out, splits, args.every, holdout=holdout)
+    print(f"wrote {n} frames of {','.join(splits)} to {args.out}"
+          + (f" (identities {', '.join(holdout)} as split 'val')" if holdout else ""))
     return 0
 
 
@@ -88,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     subset.add_argument("--data", help="dataset root (default: $CHANGER_DATA or the set beside the repo)")
     subset.add_argument("--splits", default="train", help="comma-separated splits")
     subset.add_argument("--every", type=int, default=2, help="keep every n-th frame of each clip")
+    subset.add_argument("--holdout-ids", default="",
+                        help="comma-separated identities written as split 'val' (a validation set), e.g. reagan,sadgirl")
     subset.add_argument("--out", type=Path, required=True, help="new, empty dataset folder")
     subset.set_defaults(handler=cmd_data_subset)
 

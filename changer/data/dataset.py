@@ -28,6 +28,8 @@ from changer.labels import NUM_CLASSES
 
 DATA_ENV = "CHANGER_DATA"
 SPLITS = ("train", "test_hdtf", "test_vox", "test_green")
+VALIDATION = "val"
+"""Split name :meth:`TalkingHeads.write_subset` gives held-out identities."""
 _FRAME_EXTS = (".jpg", ".jpeg", ".png")
 
 
@@ -146,12 +148,17 @@ class TalkingHeads:
     def __iter__(self) -> Iterator[Frame]:
         return iter(self.frames())
 
-    def write_subset(self, dst: str | os.PathLike[str], splits: Sequence[str], every: int = 1) -> int:
+    def write_subset(
+        self, dst: str | os.PathLike[str], splits: Sequence[str], every: int = 1, holdout: Sequence[str] = ()
+    ) -> int:
         """Copy every ``every``-th frame (and its labels) of ``splits`` to a new root in the
         same layout, with a manifest of those clips; returns the number of frames copied.
 
         For taking the training data where size is limited (what travels to a borrowed
-        GPU machine); neighbouring frames of a clip are nearly identical.
+        GPU machine); neighbouring frames of a clip are nearly identical. The clips of the
+        ``holdout`` identities are written as split :data:`VALIDATION` instead of their own:
+        a validation set disjoint by identity from what is trained on, for choosing between
+        models without looking at the test splits.
         """
         if every < 1:
             raise ValueError(f"every must be at least 1, got {every}")
@@ -160,6 +167,10 @@ class TalkingHeads:
             raise ValueError(f"{dst} exists and is not empty")
         clips = self.clips(list(splits))
         rows = [r for r in self._clip_rows if r["split"] in set(splits)]
+        held = set(holdout)
+        if unknown := held - {r.get("identity", r["clip_id"]) for r in rows}:
+            raise ValueError(f"holdout identities {sorted(unknown)} are not in the splits {list(splits)}")
+        rows = [{**r, "split": VALIDATION} if r.get("identity", r["clip_id"]) in held else r for r in rows]
         copied = 0
         for clip in clips:
             for frame in clip.frames[::every]:

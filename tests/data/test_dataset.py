@@ -61,3 +61,20 @@ def test_write_subset_keeps_every_nth_frame_of_the_chosen_splits(synthetic_data,
     assert main(["data", "subset", "--data", str(synthetic_data), "--out", str(out)]) == 2  # not empty: a clear error
     with pytest.raises(ValueError, match="every"):
         full.write_subset(tmp_path / "other", ["train"], every=0)
+
+
+def test_write_subset_holds_out_identities_as_a_validation_split(synthetic_data, tmp_path):
+    from changer.cli import main
+
+    full = TalkingHeads(synthetic_data)
+    held = full.clips("train")[0].identity
+    out = tmp_path / "with_val"
+    assert main(["data", "subset", "--data", str(synthetic_data), "--splits", "train", "--every", "1",
+                 "--holdout-ids", held, "--out", str(out)]) == 0
+    sub = TalkingHeads(out)
+    assert sorted(sub.splits) == ["train", "val"]
+    assert {c.identity for c in sub.clips("val")} == {held}
+    assert held not in {c.identity for c in sub.clips("train")}
+    assert sum(len(c.frames) for c in sub.clips()) == sum(len(c.frames) for c in full.clips("train"))
+    assert main(["data", "subset", "--data", str(synthetic_data), "--holdout-ids", "nobody",
+                 "--out", str(tmp_path / "bad")]) == 2  # an unknown identity: a clear error
