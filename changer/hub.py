@@ -47,6 +47,19 @@ def storage_error(folder: Path, precision: str) -> float:
     return float((ref - out).abs().max())
 
 
+def _training_record(folder: Path) -> dict:
+    """A model folder's ``training.json`` (the budget spent), or ``{}`` when it has none."""
+    path = folder / "training.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _require_empty(dst: Path) -> None:
+    """Refuse a destination that holds files: loss curves or a card left from another
+    model would be described as the new one's."""
+    if dst.is_dir() and any(dst.iterdir()):
+        raise ValueError(f"{dst} is not empty: give a new folder or empty it first")
+
+
 TRAINING_LOG = "training_log.csv"
 """The run's ``log.csv`` (losses vs step), copied beside the exported weights."""
 
@@ -54,7 +67,7 @@ TRAINING_LOG = "training_log.csv"
 def model_card(folder: Path, metrics_md: str | None = None) -> str:
     """The README.md of a model folder: what it is, its data, budget and measured metrics."""
     config = json.loads((folder / "config.json").read_text())
-    training = json.loads((folder / "training.json").read_text()) if (folder / "training.json").is_file() else {}
+    training = _training_record(folder)
     cfg = config.get("config", config)
     variant = cfg.get("variant", "full")
     lines = [
@@ -112,7 +125,7 @@ def ensemble_training(sources: list[Path]) -> dict:
     (copied beside the weights by :func:`export_ensemble`, see :func:`_member_logs`)."""
     members = []
     for i, src in enumerate(sources, 1):
-        info = json.loads((src / "training.json").read_text()) if (src / "training.json").is_file() else {}
+        info = _training_record(src)
         logs = list(_member_logs(i, src))
         members.append({"source": str(src), "budget": info.get("budget", "not recorded"),
                         "perceptual": info.get("perceptual"), "data": info.get("data"), "logs": logs})
@@ -137,9 +150,7 @@ def export_ensemble(sources: list[str | Path], dst: str | Path, metrics_md: str 
     from changer.model import combine
 
     sources, dst = [Path(s) for s in sources], Path(dst)
-    if dst.is_dir() and any(dst.iterdir()):
-        # Loss curves or a card left from another model would be described as this one's.
-        raise ValueError(f"{dst} is not empty: give a new folder or empty it first")
+    _require_empty(dst)
     bad = [str(s) for s in sources if not is_model_folder(s)]
     if bad:
         raise ValueError(f"not model folders (config.json + {WEIGHTS}): {', '.join(bad)}")
@@ -162,12 +173,10 @@ def split_ensemble(src: str | Path, dst: str | Path) -> list[Path]:
     from changer.model import split
 
     src, dst = Path(src), Path(dst)
-    if dst.is_dir() and any(dst.iterdir()):
-        raise ValueError(f"{dst} is not empty: give a new folder or empty it first")
+    _require_empty(dst)
     if not is_model_folder(src):
         raise ValueError(f"not a model folder (config.json + {WEIGHTS}): {src}")
-    record = json.loads((src / "training.json").read_text()) if (src / "training.json").is_file() else {}
-    members = record.get("members", [])
+    members = _training_record(src).get("members", [])
     folders = []
     for i, model in enumerate(split(CHANGER.from_pretrained(str(src))), 1):
         folder = dst / f"member{i}"

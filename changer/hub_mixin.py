@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
-from safetensors.torch import load_model
+from safetensors.torch import load_file, load_model
 
 from changer import quantize
 
@@ -71,7 +71,7 @@ class SafetensorsHubMixin(PyTorchModelHubMixin):
                 local_files_only=local_files_only,
             )
         if quantize.is_int8(weights):
-            state = quantize.load_float(weights, device=map_location)
+            state = quantize.dequantize(load_file(weights, device=map_location))
             missing, unexpected = model.load_state_dict(state, strict=strict)
         else:
             missing, unexpected = load_model(model, weights, strict=strict, device=map_location)
