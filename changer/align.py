@@ -34,6 +34,12 @@ from changer.imageio import InputError
 MIN_REGION_PIXELS = 16
 """A face with fewer labelled pixels than this counts as absent."""
 
+MIN_SCALE, MAX_SCALE = 0.2, 5.0
+"""Allowed ``scale`` multipliers: beyond them the head is a speck or fills a huge window."""
+
+MAX_OFFSET = 2.0
+"""Allowed ``|dx|``, ``|dy|`` in head sizes (the app's sliders stay within ±0.5)."""
+
 MAX_ROTATION_DEG = 30.0
 
 
@@ -135,8 +141,12 @@ def similarity_matrix(
     """The ``2x3`` source -> target similarity of the module docstring."""
     if not np.isfinite(scale) or scale <= 0:
         raise InputError(f"align scale must be a positive number, got {scale}")
+    if not MIN_SCALE <= scale <= MAX_SCALE:
+        raise InputError(f"align scale must be between {MIN_SCALE} and {MAX_SCALE}, got {scale}")
     if len(offset) != 2 or not all(np.isfinite(offset)):
         raise InputError(f"align offset must be two numbers (dx, dy), got {offset}")
+    if max(abs(float(v)) for v in offset) > MAX_OFFSET:
+        raise InputError(f"align offset must be within ±{MAX_OFFSET} head sizes, got {offset}")
     use_face = has_face(source_labels) and has_face(target_labels)
     src = head_geometry(source_labels, use_face, "source")
     tgt = head_geometry(target_labels, use_face, "target")

@@ -223,8 +223,11 @@ def _to_uint8(arr: np.ndarray, sixteen_bit: bool = False) -> np.ndarray:
     if arr.dtype == bool:
         return arr.astype(np.uint8) * 255
     if np.issubdtype(arr.dtype, np.floating):
-        arr = np.nan_to_num(arr.astype(np.float32))
-        scale = 255.0 if arr.size and float(arr.max()) <= 1.0 else 1.0
+        arr = arr.astype(np.float32)
+        finite = np.isfinite(arr)
+        top = float(arr[finite].max()) if finite.any() else 0.0  # an inf must not decide the range
+        scale = 255.0 if top <= 1.0 else 1.0
+        arr = np.nan_to_num(arr, nan=0.0, posinf=top, neginf=0.0)
         return np.clip(np.rint(arr * scale), 0, 255).astype(np.uint8)
     if sixteen_bit or arr.dtype == np.uint16 or (arr.size and int(arr.max()) > 255):
         return np.clip(np.rint(arr.astype(np.float64) / 257.0), 0, 255).astype(np.uint8)
@@ -233,6 +236,8 @@ def _to_uint8(arr: np.ndarray, sixteen_bit: bool = False) -> np.ndarray:
 
 def _from_array(arr: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray | None]:
     """An array (gray, gray+1, RGB, RGBA; uint8/uint16/float/bool) -> ``(rgb, alpha)``."""
+    if np.issubdtype(arr.dtype, np.complexfloating) or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise InputError(f"{name}: unsupported array type {arr.dtype}")
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
     if arr.ndim == 2:
@@ -240,8 +245,6 @@ def _from_array(arr: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray | No
         return np.repeat(gray[..., None], 3, axis=2), None
     if arr.ndim != 3 or arr.shape[2] not in (3, 4):
         raise InputError(f"{name}: expected an HxW, HxWx3 or HxWx4 array, got shape {arr.shape}")
-    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise InputError(f"{name}: unsupported array type {arr.dtype}")
     data = _to_uint8(arr)
     if arr.shape[2] == 3:
         return np.ascontiguousarray(data), None

@@ -79,7 +79,7 @@ def main_face_mask(labels: np.ndarray, candidates: int = 4) -> np.ndarray | None
     for i in 1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA], kind="stable")[:candidates]:
         x, y, w, h, area = (int(v) for v in stats[i])
         r = max(2, round(0.08 * max(w, h)))
-        y0, y1, x0, x1 = max(0, y - r), y + h // 2, max(0, x - r), x + w + r
+        y0, y1, x0, x1 = max(0, y - r), y + max(1, h // 2), max(0, x - r), x + w + r  # never empty
         comp = cc[y0:y1, x0:x1] == i
         ring = _grow(comp, r) & ~comp
         hair_share = float(hair[y0:y1, x0:x1][ring].mean()) if ring.any() else 0.0

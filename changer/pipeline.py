@@ -53,6 +53,17 @@ from changer.inputs import DEFAULT_KEY_COLOR, RGB, BlendInputs
 
 NO_PARSER_MESSAGE = "no head parser available yet: pass source_labels and target_labels (5-class label maps)"
 
+MIN_FACE_CONFIDENCE = 0.75
+"""A parsed photo whose face the parser is less sure of than this is refused as having no
+face. Measured (mean face probability over the pixels labelled face): talking-heads frames
+0.85-0.98, a gray photo of a man (scikit-image's ``camera``) 0.86; flat colours, a
+gradient, noise, grass, a rocket, a logo, cells 0-0.75. Some textures (coins, gravel, a
+page of text) and a cat score higher and still pass."""
+
+MIN_FACE_TEXTURE = 4.0
+"""A parsed face whose gray levels vary less than this (standard deviation, 0-255) is not a
+face but a flat area, whatever the parser's confidence."""
+
 HOLE_MARGIN = float(np.mean(SampleConfig().hole_margin))
 """Dilation of the removed region, as a fraction of the window side (training's mean)."""
 
@@ -115,8 +126,10 @@ class BlendResult:
         window: ``(x0, y0, side)`` of the working window in target pixels.
         key_color: the key colour used.
         paste_weight: ``HxW float32`` weight of the paste-back (1 on the hole, feathered
-            to 0, and ramped to 0 at window borders that lie inside the image); with the ``"original"`` background, pixels where it is 0 are the
-            target's exactly.
+            to 0, and ramped to 0 at window borders that lie inside the image); with the
+            ``"original"`` background, pixels where it is 0 are the target's exactly.
+        original: ``HxWx3 uint8`` the target as loaded (the size of ``image``), for
+            before/after views.
     """
 
     image: np.ndarray
@@ -130,6 +143,7 @@ class BlendResult:
     window: Window = (0, 0, 0)
     key_color: RGB = DEFAULT_KEY_COLOR
     paste_weight: np.ndarray | None = None
+    original: np.ndarray | None = None
 
 
 @dataclass
@@ -211,7 +225,19 @@ class HeadBlendingPipeline:
         parser = self.parser or find_parser()
         if parser is None:
             raise InputError(NO_PARSER_MESSAGE)
-        return load_labels(parser(img), f"{name} labels (parsed)", size=img.shape[:2])
+        parse = getattr(parser, "parse", None)
+        if parse is None:  # a plain callable: labels only
+            return load_labels(parser(img), f"{name} labels (parsed)", size=img.shape[:2])
+        parsed = parse(img)
+        face = parsed.labels == L.FACE
+        texture = float(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[face].std()) if face.any() else 0.0
+        if parsed.face_confidence < MIN_FACE_CONFIDENCE or texture < MIN_FACE_TEXTURE:
+            raise InputError(
+                f"{name}: no face found (the head parser is {parsed.face_confidence:.0%} sure of what it sees"
+                f"{', and it is featureless' if face.any() and texture < MIN_FACE_TEXTURE else ''}). "
+                "Use a photo where a face is clearly visible, or give a label map."
+            )
+        return load_labels(parsed.labels, f"{name} labels (parsed)", size=img.shape[:2])
 
     def _blend(
         self, src: np.ndarray, src_lab: np.ndarray, tgt: np.ndarray, tgt_lab: np.ndarray,
@@ -228,6 +254,7 @@ class HeadBlendingPipeline:
         res = _resolution(opts.resolution or self.blender.resolution)
         with clock("align"):
             matrix = similarity_matrix(src_lab, tgt_lab, opts.align_scale, opts.align_offset, opts.align_rotate)
+            _check_head_inside(src_lab, matrix, tgt.shape[:2])
             window = working_window(tgt_lab, src_lab, matrix, opts.context)
         if window[2] > 1.5 * res:
             notes.append(
@@ -386,6 +413,24 @@ def working_window(tgt_lab: np.ndarray, src_lab: np.ndarray, matrix: np.ndarray,
     x0 = _place((hx0 + hx1) / 2 - side / 2, ux0 - m, ux1 + m, side, w)
     y0 = _place((hy0 + hy1) / 2 - HEAD_CENTRE_Y * side, uy0 - m, uy1 + m, side, h)
     return x0, y0, side
+
+
+MIN_HEAD_INSIDE = 0.5
+"""Share of the aligned source head's box that must land inside the target picture."""
+
+
+def _check_head_inside(src_lab: np.ndarray, matrix: np.ndarray, shape: tuple[int, int]) -> None:
+    """Refuse an alignment (offset/scale) that puts most of the new head off the picture:
+    the target's head would be removed and hardly anything put in its place."""
+    x0, y0, x1, y1 = _warped_box(mask_box(L.head_mask(src_lab)), matrix)
+    h, w = shape
+    inside = max(0, min(x1, w) - max(x0, 0)) * max(0, min(y1, h) - max(y0, 0))
+    share = inside / max(1, (x1 - x0) * (y1 - y0))
+    if share < MIN_HEAD_INSIDE:
+        raise InputError(
+            f"the new head would fall mostly outside the picture ({share:.0%} inside): "
+            "reduce the head offset or scale"
+        )
 
 
 def _place(start: float, lo: float, hi: float, side: int, limit: int) -> int:
@@ -594,7 +639,7 @@ def _assemble(
     return BlendResult(
         image=image, foreground=chroma.composite(fg, alpha, key), alpha=alpha,
         masks=_full_masks(inputs, tgt_lab, window, (h, w), paste, hole_side), inputs=inputs,
-        method=method, notes=notes, raw=raw, window=window, key_color=key, paste_weight=paste,
+        method=method, notes=notes, raw=raw, window=window, key_color=key, paste_weight=paste, original=tgt,
     )
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from changer import labels as L
+from changer.imageio import ImageSource
 
 KEY_COLOURS = {"green": (0, 177, 64), "blue": (0, 71, 187)}
 MODEL_ENV = "CHANGER_MODEL"
@@ -87,9 +88,9 @@ class BlendService:
 
     def blend(
         self,
-        source: np.ndarray | None,
-        target: np.ndarray | None,
-        background: np.ndarray | None = None,
+        source: ImageSource | None,
+        target: ImageSource | None,
+        background: ImageSource | None = None,
         source_labels: str | None = None,
         target_labels: str | None = None,
         key: str = "green",
@@ -109,6 +110,12 @@ class BlendService:
             raise gr.Error("Upload a source head and a target body first (or pick an example below).")
         if parser == "labels" and not (source_labels and target_labels):
             raise gr.Error("Parser 'label maps only' needs both label maps (Advanced options), or pick the built-in parser.")
+        if key not in KEY_COLOURS:
+            raise gr.Error(f"Key colour must be one of {', '.join(KEY_COLOURS)}, got {key!r}.")
+        try:
+            scale, dx, dy = float(scale), float(dx), float(dy)
+        except (TypeError, ValueError):
+            raise gr.Error("Head scale and offsets must be numbers.") from None
         try:
             pipe = self.pipeline(model_id)
             options = BlendOptions(
@@ -131,7 +138,7 @@ class BlendService:
             foreground=result.foreground,
             alpha=alpha,
             masks=mask_gallery(result.masks),
-            before_after=(np.asarray(target), result.image),
+            before_after=(result.original if result.original is not None else result.image, result.image),
             download=_save_png(result.image, "changer_blend"),
             status=status,
         )

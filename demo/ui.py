@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from demo.components import photo_input
 from demo.examples import blend_examples
 from demo.gpu import gpu
 from demo.gradio_pipeline import BlendService, EvaluateService, default_model_id
@@ -20,9 +21,9 @@ Chroma Keying for Industrial Applications* (WACV 2025).
 def _blend_tab(service: BlendService) -> None:
     gr.Markdown(service.status_line(), elem_id="blend-status-model")
     with gr.Row():
-        source = gr.Image(label="Source head", type="numpy", elem_id="source")
-        target = gr.Image(label="Target body", type="numpy", elem_id="target")
-        background = gr.Image(label="Background (optional)", type="numpy", elem_id="background")
+        source = photo_input("Source head", elem_id="source")
+        target = photo_input("Target body", elem_id="target")
+        background = photo_input("Background (optional)", elem_id="background")
     with gr.Accordion("Advanced options", open=False):
         with gr.Row():
             key = gr.Radio(["green", "blue"], value="green", label="Key colour")

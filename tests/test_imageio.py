@@ -162,3 +162,15 @@ def test_labels_validation(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="empty"):
         (tmp_path / "e.png").write_bytes(b"")
         load_labels(tmp_path / "e.png")
+
+
+def test_odd_array_types() -> None:
+    ramp = np.linspace(0, 1, 64 * 64, dtype=np.float32).reshape(64, 64)
+    with_inf = ramp.copy()
+    with_inf[0, 0] = np.inf  # one bad sample must not switch the 0..1 scaling off
+    out = load_image(with_inf)
+    np.testing.assert_array_equal(out[1:, :, 0], load_image(ramp)[1:, :, 0])
+    assert out[0, 0, 0] == 255
+    for bad in (ramp.astype(np.complex64), np.full((64, 64), "x", object)):  # 2-D arrays are checked too
+        with pytest.raises(InputError, match="unsupported array type"):
+            load_image(bad, "source")

@@ -47,3 +47,11 @@ def test_single_head_relabels_stray_face_and_hair() -> None:
     assert L.single_head(want) is want  # nothing to fix: no copy
     no_face = np.where(lab == L.FACE, L.BODY, lab).astype(np.uint8)
     assert L.single_head(no_face) is no_face
+
+
+def test_main_face_of_a_one_pixel_high_face_on_the_top_row() -> None:
+    """A face component one pixel high at the picture's top edge (seen on a parsed gradient)."""
+    lab = np.zeros((40, 40), np.uint8)
+    lab[0, 10:20] = L.FACE
+    face = L.main_face_mask(lab)
+    assert face is not None and face.sum() == 10

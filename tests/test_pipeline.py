@@ -287,3 +287,32 @@ def test_blend_command(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["t0.png", "t1.png"]
     with pytest.raises(SystemExit):
         _cli([*common, "--key-color", "purple", "--target", "x", "--out", "y"])
+
+
+def test_pictures_without_a_face_are_refused() -> None:
+    """With the bundled parser, a flat picture is refused instead of getting a head pasted."""
+    from changer.parsing import get_parser
+
+    parser = get_parser()
+    if parser is None:
+        pytest.skip("no bundled parser")
+    parse_pipe = HeadBlendingPipeline(BaselineBlender("paste", resolution=96), parser=parser)
+    src, _ = _source()
+    flat = np.full((200, 200, 3), 128, np.uint8)
+    with pytest.raises(InputError, match="source: no face found"):
+        parse_pipe(flat, src)
+    with pytest.raises(InputError, match="target: no face found"):
+        parse_pipe(src, flat)
+
+
+def test_offsets_that_push_the_head_off_the_picture_are_refused(pipe: HeadBlendingPipeline) -> None:
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(200, 2)
+    kwargs = dict(source_labels=src_lab, target_labels=tgt_lab)
+    with pytest.raises(InputError, match="outside the picture"):
+        pipe(src, tgt, **kwargs, options=BlendOptions(align_offset=(1.8, 0.0)))
+    with pytest.raises(InputError, match="within ±2"):
+        pipe(src, tgt, **kwargs, options=BlendOptions(align_offset=(100.0, 0.0)))
+    with pytest.raises(InputError, match="between 0.2 and 5"):
+        pipe(src, tgt, **kwargs, options=BlendOptions(align_scale=40.0))
+    assert pipe(src, tgt, **kwargs, options=BlendOptions(align_offset=(0.3, 0.0))).image.shape == tgt.shape

@@ -18,7 +18,13 @@ from changer.data.synthetic import synthetic_person, write_synthetic_dataset
 from changer.folders import is_model_folder
 from changer.parsing import HeadParser, ParserConfig, ParserNet, get_parser
 from changer.parsing.metrics import IoUAccumulator, confusion, iou_table, pooled_iou
-from changer.parsing.parser import PORTRAIT_FACE_SHARE, clean_labels, portrait_window, upsample_argmax
+from changer.parsing.parser import (
+    PORTRAIT_FACE_SHARE,
+    clean_labels,
+    face_confidence,
+    portrait_window,
+    upsample_argmax,
+)
 from changer.parsing.train import (
     ParserTrainConfig,
     augment,
@@ -413,3 +419,52 @@ def test_bundled_parser_on_real_frames(shared_data: Path) -> None:
     for f in frames:
         acc.add(parser(f.load_image()), f.load_labels())
     assert acc.mean_iou() > 0.6, acc.iou()
+
+
+def test_face_confidence_hand_values() -> None:
+    logits = np.zeros((5, 4, 4), np.float32)
+    logits[L.FACE, :, :2] = np.log(4.0)  # left half: face probability 4 / (4 + 4) = 0.5
+    logits[L.FACE, :, 2:] = 50.0  # right half: ~1
+    left = np.zeros((8, 8), bool)
+    left[:, :4] = True  # the mask is at twice the logits' size
+    assert face_confidence(logits, left) == pytest.approx(0.5)
+    assert face_confidence(logits, ~left) == pytest.approx(1.0)
+    assert face_confidence(logits, np.ones((8, 8), bool)) == pytest.approx(0.75)
+    assert face_confidence(logits, np.zeros((8, 8), bool)) == 0.0
+
+
+def test_parse_gives_the_labels_of_call_and_a_confidence(tiny_dir: Path) -> None:
+    parser = HeadParser.from_pretrained(tiny_dir, device="cpu")
+    img, _ = synthetic_person(96, np.random.default_rng(3))
+    parsed = parser.parse(img)
+    np.testing.assert_array_equal(parsed.labels, parser(img))
+    assert 0.0 <= parsed.face_confidence <= 1.0
+    assert (parsed.face_confidence == 0.0) == (not (parsed.labels == L.FACE).any())
+
+
+def test_bundled_parser_is_sure_of_people_and_not_of_flat_pictures() -> None:
+    """What the pipeline's no-face check rests on (:data:`changer.pipeline.MIN_FACE_CONFIDENCE`)."""
+    from changer.pipeline import MIN_FACE_CONFIDENCE
+
+    parser = get_parser()
+    if parser is None:
+        pytest.skip("no bundled parser")
+    rng = np.random.default_rng(0)
+    people = [synthetic_person(192, np.random.default_rng(s))[0] for s in range(3)]
+    flats = [np.full((192, 192, 3), v, np.uint8) for v in ((128, 128, 128), (0, 0, 0), (0, 71, 187))]
+    flats.append(np.tile(np.linspace(0, 255, 192).astype(np.uint8)[None, :, None], (192, 1, 3)))
+    flats.append(rng.integers(0, 256, (192, 192, 3), dtype=np.uint8))
+    assert min(parser.parse(p).face_confidence for p in people) > MIN_FACE_CONFIDENCE
+    assert max(parser.parse(f).face_confidence for f in flats) < MIN_FACE_CONFIDENCE
+
+
+@pytest.mark.data
+def test_bundled_parser_is_sure_of_real_faces(shared_data: Path) -> None:
+    """No real held-out frame would be refused by the pipeline's no-face check."""
+    from changer.data.dataset import TalkingHeads
+    from changer.pipeline import MIN_FACE_CONFIDENCE
+
+    parser = HeadParser.from_pretrained(parser_module.WEIGHTS_DIR, device="cpu")
+    data = TalkingHeads(shared_data)
+    frames = [f for split in ("test_hdtf", "test_vox", "test_green") for f in data.frames(split)[::10]]
+    assert min(parser.parse(f.load_image()).face_confidence for f in frames) > MIN_FACE_CONFIDENCE

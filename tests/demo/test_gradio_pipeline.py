@@ -1,0 +1,65 @@
+"""The Blend tab's adapter and upload component, without a server (fast)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+from gradio.components.image import ImageData
+from PIL import Image
+
+from demo.components import photo_input
+from demo.examples import example_dir
+from demo.gradio_pipeline import BlendService
+
+
+@pytest.fixture(scope="module")
+def service() -> BlendService:
+    return BlendService("paste")  # a non-learned blender: the adapter is under test, not a model
+
+
+def _example(name: str) -> str:
+    return str(example_dir() / name)
+
+
+def _blend(service: BlendService, source: str, target: str, **kwargs):
+    return service.blend(source, target, None, _example("source_short_hair_labels.png"),
+                         _example("target_office_labels.png"), **kwargs)
+
+
+def test_photo_input_passes_the_uploaded_file_on_undecoded(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    photo = photo_input("Source head")
+    assert photo.preprocess(ImageData(path=str(empty), orig_name="empty.png")) == str(empty)
+    assert photo.preprocess(None) is None
+    with pytest.raises(gr.Error, match="Source head: this file cannot be read as an image"):
+        photo.preprocess(ImageData(url="data:image/png;base64,bm90IGFuIGltYWdl", orig_name="x.png"))
+
+
+def test_blend_from_files_and_its_before_after(service: BlendService) -> None:
+    out = _blend(service, _example("source_short_hair.png"), _example("target_office.png"))
+    target = np.asarray(Image.open(_example("target_office.png")).convert("RGB"))
+    before, after = out.before_after
+    np.testing.assert_array_equal(before, target)
+    assert after.shape == target.shape and "Done with" in out.status
+
+
+@pytest.mark.parametrize(("content", "needle"), [(b"", "empty"), (b"not an image", "not a readable image")])
+def test_unreadable_uploads_become_messages(service: BlendService, tmp_path: Path, content: bytes, needle: str) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(content)
+    with pytest.raises(gr.Error, match=f"target.*{needle}"):
+        _blend(service, _example("source_short_hair.png"), str(bad))
+
+
+def test_odd_option_values_become_messages(service: BlendService) -> None:
+    src, tgt = _example("source_short_hair.png"), _example("target_office.png")
+    with pytest.raises(gr.Error, match="Key colour"):
+        _blend(service, src, tgt, key=None)
+    with pytest.raises(gr.Error, match="numbers"):
+        _blend(service, src, tgt, dx=None)
+    with pytest.raises(gr.Error, match="outside the picture"):
+        _blend(service, src, tgt, dx=1.9)
