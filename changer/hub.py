@@ -227,7 +227,8 @@ def export_model(
         raise ValueError(f"unknown precision {precision!r}; expected auto or one of {quantize.PRECISIONS}")
     dst.mkdir(parents=True, exist_ok=True)
     if (src / "training.json").is_file():
-        shutil.copy2(src / "training.json", dst / "training.json")
+        record = _with_earlier_stages(_training_record(src), dst)
+        (dst / "training.json").write_text(json.dumps(record, indent=2) + "\n")
     (dst / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     if (src.parent / "log.csv").is_file():  # RUN/model -> RUN/log.csv: the loss curve
         shutil.copy2(src.parent / "log.csv", dst / TRAINING_LOG)
@@ -235,6 +236,37 @@ def export_model(
     save_file(tensors, str(dst / WEIGHTS), metadata=quantize.metadata(precision))
     (dst / "README.md").write_text(model_card(dst, metrics_md))
     return {"precision": precision, "max_error": error, "bytes": (dst / WEIGHTS).stat().st_size}
+
+
+def _with_earlier_stages(record: dict, dst: Path) -> dict:
+    """A fine-tune's record with the model it started from (``train.init_from``) as its
+    earlier stages, so the card states the whole budget.
+
+    The starting model's own stages (or its single record) come first, each with its loss
+    curve copied into ``dst`` as ``training_log_stage<i>.csv``; this run is the last stage
+    (log :data:`TRAINING_LOG`). A record without ``init_from``, or whose starting folder is
+    gone, or that already lists its stages, is returned unchanged.
+    """
+    init = record.get("train", {}).get("init_from")
+    if not init or "stages" in record or not is_model_folder(Path(init)):
+        return record
+    parent_dir = Path(init)
+    parent = _training_record(parent_dir)
+    earlier = parent.get("stages") or [{**parent, "log": TRAINING_LOG}]
+    stages = []
+    for i, stage in enumerate(earlier, 1):
+        stage = {k: v for k, v in stage.items() if k != "stages"}
+        log = stage.get("log")
+        if log and (parent_dir / log).is_file():
+            stage["log"] = f"training_log_stage{i}.csv"
+            shutil.copy2(parent_dir / log, dst / stage["log"])
+        else:
+            stage.pop("log", None)
+        stages.append(stage)
+    stages.append({k: v for k, v in record.items() if k != "train"} | {"log": TRAINING_LOG})
+    budget = f"{len(stages)} stages, each starting from the one before. " + " ".join(
+        f"({i}) {stage.get('budget', 'not recorded').rstrip('.')}." for i, stage in enumerate(stages, 1))
+    return {**record, "budget": budget, "stages": stages}
 
 
 def push_model(folder: str | Path, repo_id: str, private: bool = False) -> str:

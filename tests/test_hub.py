@@ -175,3 +175,37 @@ def test_ensemble_training_states_a_shared_data_note_once(tmp_path):
     assert same["budget"].endswith("Member 1: a steps. Member 2: b steps.")
     mixed = ensemble_training([tmp_path / "a", member("c", "all frames.")])
     assert mixed["data"] == "Member 1: every third frame. Member 2: all frames."
+
+
+def test_export_of_a_fine_tune_states_the_stages_it_started_from(tmp_path):
+    """``init_from`` in the run's record: the starting model's stages come first, with their curves."""
+    first = _saved(tmp_path / "a")
+    (first / "training.json").write_text(json.dumps({"budget": "GPU run.", "data": "every third frame"}))
+    (first / "training_log.csv").write_text("step,l1\n1,0.5\n")
+    run = _saved(tmp_path / "b")
+    (run / "training.json").write_text(json.dumps({"budget": "CPU fine-tune", "train": {"init_from": str(first)}}))
+    (run.parent / "log.csv").write_text("step,l1\n1,0.2\n")
+    export_model(run, tmp_path / "ft", precision="fp32")
+    record = json.loads((tmp_path / "ft" / "training.json").read_text())
+    assert record["budget"].startswith("2 stages") and "(1) GPU run. (2) CPU fine-tune." in record["budget"]
+    assert [s.get("log") for s in record["stages"]] == ["training_log_stage1.csv", "training_log.csv"]
+    assert record["stages"][0]["data"] == "every third frame"
+    assert (tmp_path / "ft" / "training_log_stage1.csv").read_text() == "step,l1\n1,0.5\n"
+    assert (tmp_path / "ft" / "training_log.csv").read_text() == "step,l1\n1,0.2\n"
+    assert "Stage 1: `training_log_stage1.csv`." in (tmp_path / "ft" / "README.md").read_text()
+
+    # a fine-tune of the fine-tune: three stages, the earlier two carried over with their curves
+    again = _saved(tmp_path / "c")
+    (again / "training.json").write_text(json.dumps({"budget": "second fine-tune",
+                                                     "train": {"init_from": str(tmp_path / "ft")}}))
+    export_model(again, tmp_path / "ft2", precision="fp32")
+    record = json.loads((tmp_path / "ft2" / "training.json").read_text())
+    assert record["budget"].startswith("3 stages") and "(3) second fine-tune." in record["budget"]
+    assert (tmp_path / "ft2" / "training_log_stage2.csv").read_text() == "step,l1\n1,0.2\n"
+    assert (tmp_path / "ft2" / "training_log_stage1.csv").read_text() == "step,l1\n1,0.5\n"
+
+    # the starting folder is gone: the record stays as it was
+    (tmp_path / "gone").mkdir()
+    (run / "training.json").write_text(json.dumps({"budget": "x", "train": {"init_from": str(tmp_path / "nowhere")}}))
+    export_model(run, tmp_path / "gone" / "m", precision="fp32")
+    assert "stages" not in json.loads((tmp_path / "gone" / "m" / "training.json").read_text())

@@ -129,6 +129,7 @@ class Trainer:
         set_seed(train_cfg.seed, device_specific=True)
         data = TalkingHeads(data_root)
         frames = data.frames(train_cfg.split)
+        self.data_note = f"{len(frames)} frames of the `{train_cfg.split}` split of `{Path(data_root).resolve().name}`."
         self.dataset = BlendDataset(
             frames,
             sample_config_for(model_cfg),
@@ -194,7 +195,7 @@ class Trainer:
             f"({self.accel.num_processes} process(es))"
         )
         info = {"train": self.cfg.to_dict(), "step": self.state.step,
-                "wall_minutes": round(self.state.wall_seconds / 60, 2), "budget": budget,
+                "wall_minutes": round(self.state.wall_seconds / 60, 2), "budget": budget, "data": self.data_note,
                 "perceptual": "lpips-vgg" if self.perceptual.available else "feature-matching"}
         (folder / "training.json").write_text(json.dumps(averaging.annotate(info, averaged), indent=2))
 

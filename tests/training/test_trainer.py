@@ -6,6 +6,7 @@ import json
 import pytest
 import torch
 
+from changer.data.dataset import TalkingHeads
 from changer.model import CHANGER, ChangerConfig
 from changer.training.config import LossWeights, TrainConfig
 from changer.training.losses import generator_losses, masked_l1, region_mean_l1, type_cross_entropy
@@ -30,6 +31,9 @@ def test_train_logs_exports_and_resumes(synthetic_data, tmp_path):
     assert (out / "samples" / "step_000004.png").is_file()
     assert json.loads((out / "checkpoint" / "trainer_state.json").read_text())["step"] == 4
     assert CHANGER.from_pretrained(str(folder)).config.variant == "full"
+    record = json.loads((folder / "training.json").read_text())
+    n_train = len(TalkingHeads(synthetic_data).frames("train"))
+    assert record["data"] == f"{n_train} frames of the `train` split of `{synthetic_data.resolve().name}`."
 
     train(model_cfg, _cfg(6), synthetic_data, out, resume=True, cpu=True)
     rows = list(csv.DictReader((out / "log.csv").open()))
