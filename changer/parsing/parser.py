@@ -35,7 +35,7 @@ class Parsed:
     """One parse: ``labels`` (``HxW uint8``, 5 classes) and ``face_confidence``, the network's
     mean probability of *face* over the pixels it labelled face (0 when there are none).
 
-    Photos of people score high (0.89-0.98 on the talking-heads frames); pictures without a
+    Photos of people score high (0.85-0.98 on 1,050 talking-heads frames); pictures without a
     face that still get some pixels called face (flat colours, gradients, textures) mostly
     score low, which lets the pipeline refuse them with a clear message.
     """
@@ -80,7 +80,8 @@ class LabelParser:
         if window is None:
             return Parsed(labels, face_confidence(logits, labels == L.FACE))
         labels, logits = self._parse_window(rgb, labels, window)
-        return Parsed(labels, face_confidence(logits, _window_crop(labels == L.FACE, window)))
+        face = (labels == L.FACE).astype(np.uint8)
+        return Parsed(labels, face_confidence(logits, _window_crop(face, window)))
 
     def _cleaned(self, labels: np.ndarray) -> np.ndarray:
         return L.single_head(clean_labels(labels)) if self.clean else labels
@@ -91,9 +92,8 @@ class LabelParser:
         """``labels`` with the square ``(top, left, side)`` re-parsed (edge-padded where it
         leaves the picture), and the window's logits."""
         top, left, side = window
-        h, w = rgb.shape[:2]
-        pad = (max(0, -top), max(0, top + side - h), max(0, -left), max(0, left + side - w))
-        crop = cv2.copyMakeBorder(_window_crop(rgb, window, pad=False), *pad, cv2.BORDER_REPLICATE)
+        pad = _window_borders(window, rgb.shape)
+        crop = _window_crop(rgb, window, cv2.BORDER_REPLICATE)
         logits = self.logits(crop)
         inner = upsample_argmax(logits, crop.shape[:2])
         inner = inner[pad[0]:side - pad[1], pad[2]:side - pad[3]]
@@ -189,16 +189,20 @@ def face_confidence(logits: np.ndarray, face: np.ndarray) -> float:
     return float((prob * weight).sum() / total) if total > 0 else 0.0
 
 
-def _window_crop(img: np.ndarray, window: tuple[int, int, int], pad: bool = True) -> np.ndarray:
-    """The square ``(top, left, side)`` of ``img``; with ``pad``, zero-padded where it leaves
-    the picture (else only the part inside)."""
+def _window_borders(window: tuple[int, int, int], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """How far the square ``(top, left, side)`` reaches out of a picture of ``shape``:
+    ``(top, bottom, left, right)``."""
     top, left, side = window
-    h, w = img.shape[:2]
+    h, w = shape[:2]
+    return max(0, -top), max(0, top + side - h), max(0, -left), max(0, left + side - w)
+
+
+def _window_crop(img: np.ndarray, window: tuple[int, int, int], border: int = cv2.BORDER_CONSTANT) -> np.ndarray:
+    """The square ``(top, left, side)`` of ``img`` (uint8), filled by ``border`` (zeros by
+    default) where it leaves the picture."""
+    top, left, side = window
     crop = img[max(0, top):top + side, max(0, left):left + side]
-    if not pad:
-        return crop
-    borders = (max(0, -top), max(0, top + side - h), max(0, -left), max(0, left + side - w))
-    return cv2.copyMakeBorder(crop.astype(np.uint8), *borders, cv2.BORDER_CONSTANT, value=0).astype(img.dtype)
+    return cv2.copyMakeBorder(crop, *_window_borders(window, img.shape), border, value=0)
 
 
 PORTRAIT_FACE_SHARE = 0.45
