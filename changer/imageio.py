@@ -80,7 +80,7 @@ def read_image(
     h, w = original
     if min(h, w) < MIN_SIDE:
         raise InputError(f"{name}: image is {w}x{h} px; at least {MIN_SIDE}x{MIN_SIDE} is needed")
-    loaded = _limit_size(rgb, alpha, max_side, max_pixels)
+    loaded = _limit_size(rgb, alpha, max_side, max_pixels, original)
     loaded.original_size, loaded.scale = (h, w), loaded.rgb.shape[1] / w
     if min(loaded.rgb.shape[:2]) < MIN_SIDE:
         raise InputError(f"{name}: image is {w}x{h} px; its aspect ratio is too extreme to fit the size limits")
@@ -181,6 +181,7 @@ def _from_pil(img: Image.Image, name: str, max_side: int, max_pixels: int) -> tu
             warnings.simplefilter("ignore")  # odd EXIF, bomb warnings already handled
             img.load()
             img = ImageOps.exif_transpose(img) or img
+            img = _shrink(img, max_side, max_pixels)
         return _convert_mode(img)
     except Image.DecompressionBombError as err:
         raise InputError(f"{name}: image is too large to open safely ({err})") from None
@@ -194,6 +195,20 @@ def _draft(img: Image.Image, max_side: int, max_pixels: int) -> None:
     factor = _fit_factor(h, w, max_side, max_pixels)
     if factor < 1.0 and img.format == "JPEG":
         img.draft(img.mode, (int(w * factor) + 1, int(h * factor) + 1))
+
+
+def _shrink(img: Image.Image, max_side: int, max_pixels: int) -> Image.Image:
+    """Box-shrink a decoded image far over the limits by a whole factor, keeping it at least
+    at the limits (:func:`_limit_size` then brings it to them exactly), so the mode
+    conversion's copies are small: a 13000² PNG no longer needs several full-size copies."""
+    w, h = img.size
+    k = int(1.0 / _fit_factor(h, w, max_side, max_pixels))
+    if k < 2 or img.mode in ("1", "P", "PA"):  # palette indices cannot be averaged
+        return img
+    try:
+        return img.reduce(k)
+    except (ValueError, NotImplementedError):  # a mode reduce does not handle
+        return img
 
 
 def _convert_mode(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
@@ -260,13 +275,21 @@ def _fit_factor(h: int, w: int, max_side: int, max_pixels: int) -> float:
     return min(1.0, max_side / max(h, w), (max_pixels / float(h * w)) ** 0.5)
 
 
-def _limit_size(rgb: np.ndarray, alpha: np.ndarray | None, max_side: int, max_pixels: int) -> LoadedImage:
-    """Downscale (area interpolation) when the image is over :data:`MAX_SIDE` or the pixel budget."""
-    h, w = rgb.shape[:2]
+def _limit_size(
+    rgb: np.ndarray, alpha: np.ndarray | None, max_side: int, max_pixels: int, original: tuple[int, int]
+) -> LoadedImage:
+    """Downscale (area interpolation) when the image is over :data:`MAX_SIDE` or the pixel budget.
+
+    The size comes from the ``original`` size, so a picture the decoder already shrank (JPEG
+    draft, :func:`_shrink`) ends at exactly the size a full decode would have given.
+    """
+    h, w = original
     factor = _fit_factor(h, w, max_side, max_pixels)
     if factor >= 1.0:
         return LoadedImage(rgb=rgb, alpha=alpha, original_size=(h, w))
     size = (max(1, int(w * factor)), max(1, int(h * factor)))
+    if (rgb.shape[1], rgb.shape[0]) == size:
+        return LoadedImage(rgb=rgb, alpha=alpha, original_size=(h, w), scale=size[0] / w)
     rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
     if alpha is not None:
         alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -174,3 +175,22 @@ def test_odd_array_types() -> None:
     for bad in (ramp.astype(np.complex64), np.full((64, 64), "x", object)):  # 2-D arrays are checked too
         with pytest.raises(InputError, match="unsupported array type"):
             load_image(bad, "source")
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "P", "I;16"])
+def test_big_files_shrink_before_conversion_like_arrays(tmp_path: Path, mode: str) -> None:
+    """Files far over the limit are box-shrunk first; the result matches resizing the whole picture."""
+    rng = np.random.default_rng(0)
+    smooth = cv2.resize(rng.integers(0, 256, (30, 40, 3), dtype=np.uint8), (1200, 900), interpolation=cv2.INTER_CUBIC)
+    img = Image.fromarray(smooth)
+    if mode == "RGBA":
+        img.putalpha(255)
+    elif mode == "P":
+        img = img.quantize(64)
+    elif mode == "I;16":
+        img = Image.fromarray(smooth[..., 0].astype(np.uint16) * 257)
+    img.save(tmp_path / "big.png")
+    whole = read_image(np.asarray(img.convert("RGB") if mode != "I;16" else np.asarray(img)), max_side=250)
+    loaded = read_image(tmp_path / "big.png", max_side=250)
+    assert loaded.rgb.shape == whole.rgb.shape == (187, 250, 3) and loaded.original_size == (900, 1200)
+    assert np.abs(loaded.rgb.astype(int) - whole.rgb.astype(int)).mean() < 2.0
