@@ -56,6 +56,19 @@ def test_blend_without_inputs_shows_a_message(page):
     page.wait_for_selector("text=Upload a source head and a target body", timeout=30_000)
 
 
+def test_an_unreadable_upload_gets_a_message_not_a_bare_error(page, tmp_path):
+    from demo.examples import example_dir
+
+    fake = tmp_path / "photo.png"
+    fake.write_text("not an image")
+    page.reload()
+    page.wait_for_selector("#blend-button", timeout=60_000)
+    page.locator("#source input[type=file]").set_input_files(str(example_dir() / "source_long_hair.png"))
+    page.locator("#target input[type=file]").set_input_files(str(fake))
+    page.locator("#blend-button").click()
+    page.wait_for_selector("text=is not a readable image", timeout=60_000)
+
+
 def test_evaluate_tab_shows_table_and_plot(page):
     page.get_by_role("tab", name="Evaluate").click()
     page.locator("#eval-button").click()
