@@ -181,7 +181,7 @@ class EvaluateService:
 
         try:
             return [s for s in TalkingHeads(data_dir or self.default_data or "").splits if s != "train"]
-        except (FileNotFoundError, OSError):
+        except (OSError, ValueError):  # not a dataset folder, or an unreadable manifest
             return []
 
     def default_splits(self) -> list[str]:
@@ -209,12 +209,13 @@ class EvaluateService:
         from eval.runner import EvalRequest, run_evaluation
         from eval.stats import wide_table
 
+        data_dir = (data_dir or "").strip() or self.default_data or ""
         if not data_dir or not self.splits(data_dir):
             raise gr.Error(self.data_hint(data_dir).replace("*", "").replace("`", ""))
         if not splits or not methods:
             raise gr.Error("Pick at least one split and one method.")
-        request = EvalRequest(data_root=data_dir, splits=list(splits), methods=list(methods), max_frames=max_frames)
         try:
+            request = EvalRequest(data_root=data_dir, splits=list(splits), methods=list(methods), max_frames=max_frames)
             result = run_evaluation(request, progress=lambda done, total, what="": progress(done / max(total, 1), desc=what))
             out_dir = Path(tempfile.mkdtemp(prefix="changer-eval-"))
             files = result.save(out_dir, figures=False)

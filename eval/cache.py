@@ -117,22 +117,26 @@ class ResultCache:
         return self.root / key[:2] / f"{key}.csv"
 
     def get(self, key: str) -> pd.DataFrame | None:
-        """The stored table, or ``None`` on a miss (or an unreadable entry)."""
+        """The stored table, or ``None`` on a miss: no entry, an unreadable one, or one whose
+        bytes no longer match the checksum written beside it (cut short, edited)."""
         path = self.path(key)
-        if not path.is_file():
-            return None
         try:
+            record = json.loads(path.with_suffix(".json").read_text())
+            if not isinstance(record, dict) or record.get("csv_sha256") != sha256_file(path):
+                return None
             return pd.read_csv(path, dtype={"frame_id": str, "method": str, "split": str})
-        except (OSError, ValueError, pd.errors.ParserError):
+        except (OSError, ValueError, pd.errors.ParserError):  # JSONDecodeError is a ValueError
             return None
 
     def put(self, key: str, table: pd.DataFrame, payload: dict[str, Any] | None = None) -> Path:
-        """Store ``table`` under ``key`` (atomically: a crash never leaves half a file)."""
+        """Store ``table`` under ``key`` (atomically: a crash never leaves half a file), with a
+        sidecar ``.json`` holding ``payload`` and the table's checksum."""
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, table.to_csv(index=False, float_format="%.17g"))
-        if payload is not None:
-            _atomic_write(path.with_suffix(".json"), json.dumps(payload, indent=2, sort_keys=True, default=str))
+        text = table.to_csv(index=False, float_format="%.17g")
+        _atomic_write(path, text)
+        record = {**(payload or {}), "csv_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+        _atomic_write(path.with_suffix(".json"), json.dumps(record, indent=2, sort_keys=True, default=str))
         return path
 
 

@@ -24,6 +24,7 @@ import inspect
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -94,8 +95,13 @@ class EvalRequest:
             raise ValueError(f"key_color must be one of {sorted(KEY_COLORS)}, got {self.key_color!r}")
         if self.resolution < 32 or self.resolution % 16:
             raise ValueError(f"resolution must be a multiple of 16 (>= 32), got {self.resolution}")
-        if self.max_frames is not None and self.max_frames < 1:
-            raise ValueError("max_frames must be at least 1 (or None for all frames)")
+        if self.max_frames is not None and (
+            isinstance(self.max_frames, bool) or not float(self.max_frames).is_integer() or self.max_frames < 1
+        ):
+            raise ValueError(f"max_frames must be a whole number of at least 1 (or None for all frames), "
+                             f"got {self.max_frames!r}")
+        if self.max_frames is not None:
+            self.max_frames = int(self.max_frames)
         if self.batch_size < 1:
             raise ValueError("batch_size must be at least 1")
 
@@ -144,7 +150,19 @@ def resolve_method(name: str) -> str:
 
 def is_blending_model(path: Path) -> bool:
     """A model folder whose config is a blending model's (``arch`` set), not e.g. the parser's."""
-    return is_model_folder(path) and "arch" in json.loads((path / "config.json").read_text())
+    return is_model_folder(path) and "arch" in read_config(path)
+
+
+def read_config(folder: Path) -> dict:
+    """A model folder's ``config.json`` as a dict; a ``ValueError`` naming the file otherwise."""
+    path = Path(folder) / "config.json"
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path}: not a readable JSON file ({err})") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: expected a JSON object, got {type(config).__name__}")
+    return config
 
 
 def available_methods() -> list[str]:
@@ -157,12 +175,12 @@ def available_methods() -> list[str]:
 
 def model_chroma(model_id: str) -> bool:
     """Whether a model works in the chroma-key setting (``config.json``'s ``chroma``)."""
-    import json
-
-    config = Path(model_id) / "config.json"
-    if not config.is_file():
+    if not (Path(model_id) / "config.json").is_file():
         return True
-    return bool(json.loads(config.read_text()).get("chroma", True))
+    chroma = read_config(Path(model_id)).get("chroma", True)
+    if not isinstance(chroma, bool):
+        raise ValueError(f"{Path(model_id) / 'config.json'}: chroma must be true or false, got {chroma!r}")
+    return chroma
 
 
 def method_spec(name: str) -> MethodSpec:
@@ -451,8 +469,12 @@ def _run_jobs(
     batch_size: int,
     progress: ProgressFn,
 ) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """Run this process's jobs: build each frame's samples once, give them to every method."""
-    loaded: dict[str, BatchFn] = {}
+    """Run this process's jobs: build each frame's samples once, give them to every method.
+
+    Every method is loaded before the first frame, so a model that cannot be loaded stops
+    the run before any time is spent on the others.
+    """
+    loaded: dict[str, BatchFn] = {m: load_method(specs[m], device) for j in jobs for m in j.methods}
     seconds: dict[str, float] = {}
     rows: list[dict[str, Any]] = []
     total = sum(len(j.picks) * len(j.methods) for j in jobs)
@@ -463,8 +485,6 @@ def _run_jobs(
         samples = {c: split.samples(job.picks, c) for c in sorted({specs[m].chroma for m in job.methods})}
         for label in job.methods:
             spec = specs[label]
-            if label not in loaded:
-                loaded[label] = load_method(spec, device)
             batch = samples[spec.chroma]
             start = time.perf_counter()
             preds = loaded[label]([s.inputs for s in batch])
@@ -551,7 +571,12 @@ def _store(
             continue
         key, payload = keys[(label, name)]
         part = computed[(computed.method == label) & (computed.split == name)]
-        cache.put(key, _ordered(part, specs, splits), payload)
+        try:
+            cache.put(key, _ordered(part, specs, splits), payload)
+        except OSError as err:  # an unwritable cache must not cost the results just computed
+            warnings.warn(f"evaluation cache not written ({cache.root}: {err}); the results are complete",
+                          stacklevel=2)
+            return
 
 
 def run_evaluation(request: EvalRequest, progress: ProgressFn | bool = True) -> EvalResult:

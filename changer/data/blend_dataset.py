@@ -97,9 +97,9 @@ class BlendDataset(Dataset):
         """The :class:`Sample` of item ``index`` (numpy, for baselines and previews)."""
         frame = self.frames[index]
         rng = self.rng_for(index)
-        img, lab = frame.load_image(), frame.load_labels()
+        img, lab = frame.load_pair()
         ref = self._reference(frame, rng)
-        ref_img, ref_lab = ref.load_image(), ref.load_labels()
+        ref_img, ref_lab = ref.load_pair()
         if self.train:
             img, lab = random_head_crop(img, lab, rng, self.crop_scale)
             img, lab = augment_appearance(img, lab, rng, self.appearance)

@@ -63,16 +63,34 @@ class Frame:
 
     def load_image(self) -> np.ndarray:
         """``HxWx3 uint8`` RGB."""
-        with Image.open(self.image_path) as im:
-            return np.asarray(im.convert("RGB"))
+        return _read(self.image_path, lambda im: np.asarray(im.convert("RGB")))
 
     def load_labels(self) -> np.ndarray:
         """``HxW uint8`` label map with values in ``0..4``."""
-        with Image.open(self.label_path) as im:
-            labels = np.asarray(im)
+        labels = _read(self.label_path, np.asarray)
         if labels.ndim != 2 or labels.max(initial=0) >= NUM_CLASSES:
             raise ValueError(f"{self.label_path}: not a {NUM_CLASSES}-class label map")
         return labels.astype(np.uint8)
+
+    def load_pair(self) -> tuple[np.ndarray, np.ndarray]:
+        """Image and label map together, refused unless they have the same size (a map of
+        another size would be stretched over the picture and mislabel it)."""
+        img, labels = self.load_image(), self.load_labels()
+        if img.shape[:2] != labels.shape:
+            raise ValueError(
+                f"{self.image_path} is {img.shape[1]}x{img.shape[0]} px but its label map "
+                f"{self.label_path} is {labels.shape[1]}x{labels.shape[0]}"
+            )
+        return img, labels
+
+
+def _read(path: Path, decode: Callable[[Image.Image], np.ndarray]) -> np.ndarray:
+    """Decode a dataset picture; any decoder failure becomes a ``ValueError`` naming the file."""
+    try:
+        with Image.open(path) as im:
+            return decode(im)
+    except (OSError, SyntaxError, ValueError) as err:  # PIL's UnidentifiedImageError is an OSError
+        raise ValueError(f"{path}: unreadable image ({err})") from None
 
 
 @dataclass(frozen=True)
@@ -83,6 +101,30 @@ class Clip:
     identity: str
     split: str
     frames: tuple[Frame, ...]
+
+
+def _manifest_rows(path: Path) -> list[dict[str, str]]:
+    """The clip rows of ``manifest.csv``: each clip once, rows without a split skipped.
+
+    A manifest that is not UTF-8 text or lacks the ``clip_id`` or ``split`` column raises a
+    ``ValueError`` that names the file.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            missing = {"clip_id", "split"} - set(reader.fieldnames or ())
+            rows = list(reader)
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not a UTF-8 CSV file ({err.reason})") from None
+    except csv.Error as err:
+        raise ValueError(f"{path}: not a readable CSV file ({err})") from None
+    if missing and rows:
+        raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    unique: dict[str, dict[str, str]] = {}
+    for row in rows:
+        if row.get("clip_id") and row.get("split"):
+            unique.setdefault(row["clip_id"], row)
+    return list(unique.values())
 
 
 class TalkingHeads:
@@ -100,8 +142,7 @@ class TalkingHeads:
     def _clip_rows(self) -> list[dict[str, str]]:
         manifest = self.root / "manifest.csv"
         if manifest.is_file():
-            with manifest.open(newline="") as f:
-                return list(csv.DictReader(f))
+            return _manifest_rows(manifest)
         name = self.root.name
         return [
             {"clip_id": p.name, "identity": p.name, "split": name}
@@ -130,18 +171,20 @@ class TalkingHeads:
     def _clip(self, row: dict[str, str]) -> Clip:
         clip_id = row["clip_id"]
         frame_dir = self.root / "frames" / clip_id
+        pictures: dict[str, Path] = {}  # one frame per index: 0000.jpg and 0000.png are one frame
+        for p in sorted(frame_dir.iterdir()):
+            if p.suffix.lower() in _FRAME_EXTS and (self.root / "parsing" / clip_id / f"{p.stem}.png").is_file():
+                pictures.setdefault(p.stem, p)
         frames = tuple(
             Frame(
                 clip_id=clip_id,
                 identity=row.get("identity", clip_id),
                 split=row["split"],
-                index=p.stem,
+                index=stem,
                 image_path=p,
-                label_path=self.root / "parsing" / clip_id / f"{p.stem}.png",
+                label_path=self.root / "parsing" / clip_id / f"{stem}.png",
             )
-            for p in sorted(frame_dir.iterdir())
-            if p.suffix.lower() in _FRAME_EXTS
-            and (self.root / "parsing" / clip_id / f"{p.stem}.png").is_file()
+            for stem, p in pictures.items()
         )
         return Clip(clip_id, row.get("identity", clip_id), row["split"], frames)
 

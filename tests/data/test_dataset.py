@@ -1,7 +1,10 @@
 """The talking-heads reader, on a synthetic folder and (when present) on the real set."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from changer.data.dataset import TalkingHeads
 from changer.labels import NUM_CLASSES
@@ -78,3 +81,43 @@ def test_write_subset_holds_out_identities_as_a_validation_split(synthetic_data,
     assert sum(len(c.frames) for c in sub.clips()) == sum(len(c.frames) for c in full.clips("train"))
     assert main(["data", "subset", "--data", str(synthetic_data), "--holdout-ids", "nobody",
                  "--out", str(tmp_path / "bad")]) == 2  # an unknown identity: a clear error
+
+
+def _copy(synthetic_data, tmp_path):
+    import shutil
+
+    return Path(shutil.copytree(synthetic_data, tmp_path / "copy"))
+
+
+def test_bad_manifests_are_value_errors_naming_the_file(synthetic_data, tmp_path):
+    root = _copy(synthetic_data, tmp_path)
+    manifest = root / "manifest.csv"
+    manifest.write_text("clip_id,identity\na,b\n")
+    with pytest.raises(ValueError, match=r"manifest.csv: missing column\(s\) split"):
+        TalkingHeads(root).splits
+    manifest.write_bytes("clip_id,split\nclip\xe9,train\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="manifest.csv: not a UTF-8 CSV file"):
+        TalkingHeads(root).splits
+
+
+def test_repeated_clips_and_frames_count_once(synthetic_data, tmp_path):
+    root = _copy(synthetic_data, tmp_path)
+    before = TalkingHeads(root).frames("train")
+    manifest = root / "manifest.csv"
+    lines = manifest.read_text().splitlines()
+    manifest.write_text("\n".join([*lines, lines[1], "orphan,,"]) + "\n")  # a clip twice, a row without split
+    first = before[0]
+    Image.open(first.image_path).save(first.image_path.with_suffix(".png"))  # 0000.jpg and 0000.png
+    after = TalkingHeads(root).frames("train")
+    assert [f.frame_id for f in after] == [f.frame_id for f in before]
+
+
+def test_unreadable_frames_and_mismatched_label_maps_name_the_files(synthetic_data, tmp_path):
+    root = _copy(synthetic_data, tmp_path)
+    first, second = TalkingHeads(root).frames("train")[:2]
+    first.image_path.write_bytes(b"not a picture")
+    with pytest.raises(ValueError, match=f"{first.image_path}: unreadable image"):
+        first.load_image()
+    Image.fromarray(second.load_labels()[:32, :32]).save(second.label_path)
+    with pytest.raises(ValueError, match="64x64 px but its label map .* is 32x32"):
+        second.load_pair()

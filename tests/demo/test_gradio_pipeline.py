@@ -63,3 +63,21 @@ def test_odd_option_values_become_messages(service: BlendService) -> None:
         _blend(service, src, tgt, dx=None)
     with pytest.raises(gr.Error, match="outside the picture"):
         _blend(service, src, tgt, dx=1.9)
+
+
+def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path) -> None:
+    from demo.gradio_pipeline import EvaluateService
+
+    service = EvaluateService(str(synthetic_data))
+    quiet = lambda *a, **k: None  # noqa: E731
+    out = service.evaluate("  ", ["test_hdtf"], ["paste"], 1, quiet)  # blank: the default dataset
+    assert "Evaluated" in out.message
+    with pytest.raises(gr.Error, match="methods repeat"):
+        service.evaluate(str(synthetic_data), ["test_hdtf"], ["paste", "paste"], 1, quiet)
+    bad = tmp_path / "bad"
+    (bad / "frames").mkdir(parents=True)
+    (bad / "parsing").mkdir()
+    (bad / "manifest.csv").write_text("clip_id,identity\na,b\n")  # no split column
+    assert EvaluateService(str(bad)).splits() == []  # the app still starts
+    with pytest.raises(gr.Error, match="No dataset found"):
+        service.evaluate(str(bad), ["test_hdtf"], ["paste"], 1, quiet)

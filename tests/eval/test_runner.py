@@ -233,3 +233,48 @@ def test_available_methods_lists_bundled_blenders_not_the_parser():
     assert "parser" not in methods
     if (WEIGHTS_DIR / "default" / "model.safetensors").is_file():
         assert methods[0] == "default"
+
+
+def test_request_checks_max_frames(data: Path) -> None:
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="max_frames must be a whole number"):
+            EvalRequest(data_root=data, splits=["test_hdtf"], methods=["paste"], max_frames=bad)  # type: ignore[arg-type]
+    assert EvalRequest(data_root=data, splits=["test_hdtf"], methods=["paste"], max_frames=3.0).max_frames == 3  # type: ignore[arg-type]
+
+
+def test_model_configs_that_are_not_objects_are_value_errors(tmp_path: Path) -> None:
+    from eval.runner import model_chroma
+
+    folder = _fake_model(tmp_path / "m", True, b"x")
+    (folder / "config.json").write_text("[1]")
+    with pytest.raises(ValueError, match="config.json: expected a JSON object"):
+        model_chroma(str(folder))
+    (folder / "config.json").write_text('{"chroma": "no"}')
+    with pytest.raises(ValueError, match="chroma must be true or false"):
+        model_chroma(str(folder))
+
+
+def test_a_damaged_cache_entry_is_a_miss_and_an_unwritable_cache_costs_no_results(
+    data: Path, tmp_path: Path, spies: dict[str, Spy]
+) -> None:
+    first = run_evaluation(_request(data, tmp_path, ["spy_a"]), progress=False)
+    entries = sorted((tmp_path / "cache").rglob("*.csv"))
+    entries[0].write_text(entries[0].read_text()[:-40])  # cut short
+    again = run_evaluation(_request(data, tmp_path, ["spy_a"]), progress=False)
+    assert len(again.computed) == 1 and len(again.cached) == len(entries) - 1
+    pd.testing.assert_frame_equal(again.per_frame, first.per_frame)
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    with pytest.warns(UserWarning, match="evaluation cache not written"):
+        result = run_evaluation(_request(data, tmp_path, ["spy_a"], cache_dir=blocked), progress=False)
+    pd.testing.assert_frame_equal(result.per_frame, first.per_frame)
+
+
+def test_a_model_that_cannot_load_stops_the_run_before_any_frame(
+    data: Path, tmp_path: Path, spies: dict[str, Spy]
+) -> None:
+    broken = _fake_model(tmp_path / "broken", True, b"not safetensors")
+    with pytest.raises(Exception):  # noqa: B017 - whatever the loader raises
+        run_evaluation(_request(data, tmp_path, ["spy_a", str(broken)], use_cache=False), progress=False)
+    assert spies["spy_a"].calls == 0
