@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
     from eval.runner import run_evaluation
 
+    if args.out.exists() and not args.out.is_dir():  # found now, not after the whole run
+        raise SystemExit(f"changer eval: --out {args.out} is a file, not a folder")
     request = request_from_args(args)
     result = run_evaluation(request, progress=not args.quiet)
     if not PartialState(cpu=args.cpu).is_main_process:
