@@ -94,10 +94,10 @@ def test_bad_manifests_are_value_errors_naming_the_file(synthetic_data, tmp_path
     manifest = root / "manifest.csv"
     manifest.write_text("clip_id,identity\na,b\n")
     with pytest.raises(ValueError, match=r"manifest.csv: missing column\(s\) split"):
-        TalkingHeads(root).splits
+        _ = TalkingHeads(root).splits
     manifest.write_bytes("clip_id,split\nclip\xe9,train\n".encode("latin-1"))
     with pytest.raises(ValueError, match="manifest.csv: not a UTF-8 CSV file"):
-        TalkingHeads(root).splits
+        _ = TalkingHeads(root).splits
 
 
 def test_repeated_clips_and_frames_count_once(synthetic_data, tmp_path):

@@ -69,7 +69,7 @@ def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path) -> None
     from demo.gradio_pipeline import EvaluateService
 
     service = EvaluateService(str(synthetic_data))
-    quiet = lambda *a, **k: None  # noqa: E731
+    quiet = lambda *a, **k: None
     out = service.evaluate("  ", ["test_hdtf"], ["paste"], 1, quiet)  # blank: the default dataset
     assert "Evaluated" in out.message
     with pytest.raises(gr.Error, match="methods repeat"):
