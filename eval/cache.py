@@ -133,9 +133,8 @@ class ResultCache:
         sidecar ``.json`` holding ``payload`` and the table's checksum."""
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = table.to_csv(index=False, float_format="%.17g")
-        _atomic_write(path, text)
-        record = {**(payload or {}), "csv_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+        _atomic_write(path, table.to_csv(index=False, float_format="%.17g"))
+        record = {**(payload or {}), "csv_sha256": sha256_file(path)}  # the bytes on disk (line endings)
         _atomic_write(path.with_suffix(".json"), json.dumps(record, indent=2, sort_keys=True, default=str))
         return path
 
