@@ -98,6 +98,8 @@ class BlendDataset(Dataset):
         frame = self.frames[index]
         rng = self.rng_for(index)
         img, lab = frame.load_pair()
+        if not self.train and not L.head_mask(lab).any():  # nothing to blend: a perfect score for free
+            raise ValueError(f"{frame.label_path}: the label map has no head (face or hair) to blend")
         ref = self._reference(frame, rng)
         ref_img, ref_lab = ref.load_pair()
         if self.train:

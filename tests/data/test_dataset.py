@@ -121,3 +121,18 @@ def test_unreadable_frames_and_mismatched_label_maps_name_the_files(synthetic_da
     Image.fromarray(second.load_labels()[:32, :32]).save(second.label_path)
     with pytest.raises(ValueError, match="64x64 px but its label map .* is 32x32"):
         second.load_pair()
+
+
+def test_evaluation_refuses_a_frame_whose_label_map_has_no_head(synthetic_data, tmp_path):
+    from changer import labels as L
+    from changer.data.blend_dataset import BlendDataset
+    from changer.data.sample import SampleConfig
+
+    root = _copy(synthetic_data, tmp_path)
+    frames = TalkingHeads(root).frames("test_hdtf")
+    lab = frames[0].load_labels()
+    Image.fromarray(np.where(L.head_mask(lab), L.BACKGROUND, lab).astype(np.uint8)).save(frames[0].label_path)
+    ds = BlendDataset(frames, SampleConfig(), size=64, train=False)
+    with pytest.raises(ValueError, match="has no head"):
+        ds.sample(0)
+    assert ds.sample(1).gt.shape == (64, 64, 3)
