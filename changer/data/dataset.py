@@ -170,10 +170,10 @@ class TalkingHeads:
 
     def _clip(self, row: dict[str, str]) -> Clip:
         clip_id = row["clip_id"]
-        frame_dir = self.root / "frames" / clip_id
+        frame_dir, label_dir = self.root / "frames" / clip_id, self.root / "parsing" / clip_id
         pictures: dict[str, Path] = {}  # one frame per index: 0000.jpg and 0000.png are one frame
         for p in sorted(frame_dir.iterdir()):
-            if p.suffix.lower() in _FRAME_EXTS and (self.root / "parsing" / clip_id / f"{p.stem}.png").is_file():
+            if p.suffix.lower() in _FRAME_EXTS and (label_dir / f"{p.stem}.png").is_file():
                 pictures.setdefault(p.stem, p)
         frames = tuple(
             Frame(
@@ -182,7 +182,7 @@ class TalkingHeads:
                 split=row["split"],
                 index=stem,
                 image_path=p,
-                label_path=self.root / "parsing" / clip_id / f"{stem}.png",
+                label_path=label_dir / f"{stem}.png",
             )
             for stem, p in pictures.items()
         )
