@@ -8,7 +8,6 @@ about bad input become ``gr.Error`` messages shown in the page.
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from PIL import Image
 
 from changer import labels as L
 from changer.imageio import ImageSource
+from demo.scratch import ScratchSpace
 
 KEY_COLOURS = {"green": (0, 177, 64), "blue": (0, 71, 187)}
 MODEL_ENV = "CHANGER_MODEL"
@@ -30,8 +30,8 @@ def default_model_id() -> str | None:
     return os.environ.get(MODEL_ENV) or None
 
 
-def _save_png(img: np.ndarray, stem: str) -> str:
-    path = Path(tempfile.mkdtemp(prefix="changer-")) / f"{stem}.png"
+def _save_png(img: np.ndarray, folder: Path, stem: str) -> str:
+    path = folder / f"{stem}.png"
     Image.fromarray(img).save(path)
     return str(path)
 
@@ -67,6 +67,7 @@ class BlendService:
         self.default_model = default_model
         self._pipelines: dict[str | None, Any] = {}
         self._lock = threading.Lock()
+        self.scratch = ScratchSpace("changer-blend-")
 
     def pipeline(self, model_id: str | None):
         """The pipeline for ``model_id`` (blank = the default), loaded once."""
@@ -139,7 +140,7 @@ class BlendService:
             alpha=alpha,
             masks=mask_gallery(result.masks),
             before_after=(result.original if result.original is not None else result.image, result.image),
-            download=_save_png(result.image, "changer_blend"),
+            download=_save_png(result.image, self.scratch.new(), "changer_blend"),
             status=status,
         )
 
@@ -164,6 +165,7 @@ class EvaluateService:
 
         root = data_root or default_data_root()
         self.default_data = str(root) if root else None
+        self.scratch = ScratchSpace("changer-eval-")
 
     @staticmethod
     def methods() -> list[str]:
@@ -217,7 +219,7 @@ class EvaluateService:
         try:
             request = EvalRequest(data_root=data_dir, splits=list(splits), methods=list(methods), max_frames=max_frames)
             result = run_evaluation(request, progress=lambda done, total, what="": progress(done / max(total, 1), desc=what))
-            out_dir = Path(tempfile.mkdtemp(prefix="changer-eval-"))
+            out_dir = self.scratch.new()
             files = result.save(out_dir, figures=False)
             progress(1.0, desc="qualitative grid")
             grid = save_grid(render_grid(request, rows=3), out_dir / "grid.png")

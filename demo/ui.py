@@ -108,7 +108,8 @@ def build_demo(model_id: str | None = None, data_root: str | None = None) -> gr.
     """The whole app; ``model_id`` None = ``$CHANGER_MODEL`` or the bundled default."""
     blend = BlendService(model_id or default_model_id())
     evaluate = EvaluateService(data_root)
-    with gr.Blocks(title="CHANGER head blending") as demo:
+    # Gradio keeps a copy of every output it serves; drop those older than a day, hourly.
+    with gr.Blocks(title="CHANGER head blending", delete_cache=(3600, 86400)) as demo:
         gr.Markdown(INTRO)
         with gr.Tabs():
             with gr.Tab("Blend", id="blend"):

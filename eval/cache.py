@@ -17,22 +17,29 @@ the key (for people; the key alone decides a hit). The key is the sha256 of:
   (a cache filled without LPIPS is not reused once LPIPS is available).
 
 Per-(method, split) entries mean that adding a method to a request only computes that
-method. The default folder is ``$CHANGER_CACHE/eval`` when ``CHANGER_CACHE`` is set, else
+method. The qualitative grid's tiles (a method's outputs on a few frames) are cached the
+same way, as one PNG per (method, split, frames) with the same kind of sidecar
+(:meth:`ResultCache.get_images`), so a grid over cached methods runs no model.
+
+The default folder is ``$CHANGER_CACHE/eval`` when ``CHANGER_CACHE`` is set, else
 ``~/.cache/changer/eval``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from PIL import Image
 
 from changer.folders import MODEL_FILES, is_model_folder
 
@@ -138,13 +145,48 @@ class ResultCache:
         _atomic_write(path.with_suffix(".json"), json.dumps(record, indent=2, sort_keys=True, default=str))
         return path
 
+    def image_path(self, key: str) -> Path:
+        """Where the images of ``key`` live (one PNG, the images stacked top to bottom)."""
+        return self.path(key).with_suffix(".png")
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+    def get_images(self, key: str) -> list[np.ndarray] | None:
+        """The stored ``H x W x 3 uint8`` images of ``key``, or ``None`` on a miss (no entry,
+        an unreadable one, or one whose bytes no longer match its checksum)."""
+        path = self.image_path(key)
+        try:
+            record = json.loads(path.with_suffix(".json").read_text())
+            if not isinstance(record, dict) or record.get("png_sha256") != sha256_file(path):
+                return None
+            count = int(record["count"])
+            with Image.open(path) as im:
+                stack = np.asarray(im.convert("RGB"))
+        except (OSError, ValueError, KeyError, TypeError):  # JSONDecodeError is a ValueError
+            return None
+        if count < 1 or stack.shape[0] % count:
+            return None
+        return list(np.split(stack, count))
+
+    def put_images(self, key: str, images: Sequence[np.ndarray], payload: dict[str, Any] | None = None) -> Path:
+        """Store same-sized ``H x W x 3 uint8`` images under ``key`` (losslessly, as PNG,
+        atomically), with a sidecar ``.json`` holding ``payload``, the count and the checksum."""
+        if not images or len({np.shape(i) for i in images}) != 1:
+            raise ValueError("put_images needs one or more images of one size")
+        path = self.image_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        Image.fromarray(np.vstack([np.asarray(i, np.uint8) for i in images])).save(buffer, format="PNG")
+        _atomic_write(path, buffer.getvalue())
+        record = {**(payload or {}), "count": len(images), "png_sha256": sha256_file(path)}
+        _atomic_write(path.with_suffix(".json"), json.dumps(record, indent=2, sort_keys=True, default=str))
+        return path
+
+
+def _atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

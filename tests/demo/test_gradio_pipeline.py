@@ -65,13 +65,15 @@ def test_odd_option_values_become_messages(service: BlendService) -> None:
         _blend(service, src, tgt, dx=1.9)
 
 
-def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path) -> None:
+def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from demo.gradio_pipeline import EvaluateService
 
+    monkeypatch.setenv("CHANGER_CACHE", str(tmp_path / "cache"))
     service = EvaluateService(str(synthetic_data))
     quiet = lambda *a, **k: None
     out = service.evaluate("  ", ["test_hdtf"], ["paste"], 1, quiet)  # blank: the default dataset
     assert "Evaluated" in out.message
+    assert Path(out.grid).parent.parent == Path(out.csv).parent.parent == service.scratch.root
     with pytest.raises(gr.Error, match="methods repeat"):
         service.evaluate(str(synthetic_data), ["test_hdtf"], ["paste", "paste"], 1, quiet)
     bad = tmp_path / "bad"

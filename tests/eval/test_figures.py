@@ -107,7 +107,8 @@ def test_qualitative_grid_has_rows_per_frame_and_columns_per_method(tmp_path: Pa
 
 def test_render_grid_runs_methods_on_protocol_frames(tmp_path: Path) -> None:
     root = write_synthetic_dataset(tmp_path / "data", splits={"test_hdtf": 2}, frames_per_clip=3, size=64)
-    request = EvalRequest(data_root=root, splits=["test_hdtf"], methods=["paste", "inpaint"], resolution=64, max_frames=4)
+    request = EvalRequest(data_root=root, splits=["test_hdtf"], methods=["paste", "inpaint"], resolution=64, max_frames=4,
+                          cache_dir=tmp_path / "cache")
     assert len(load_split(request, "test_hdtf").picks) == 4
     path = save_grid(render_grid(request, rows=3), tmp_path / "grid.png")
     with Image.open(path) as im:

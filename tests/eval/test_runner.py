@@ -281,3 +281,48 @@ def test_a_model_that_cannot_load_stops_the_run_before_any_frame(
     with pytest.raises(Exception):  # noqa: B017 - whatever the loader raises
         run_evaluation(_request(data, tmp_path, ["spy_a", str(broken)], use_cache=False), progress=False)
     assert spies["spy_a"].calls == 0
+
+
+def test_grid_tiles_are_cached_so_a_second_grid_runs_no_method(
+    data: Path, tmp_path: Path, spies: dict[str, Spy]
+) -> None:
+    from eval.grid import render_grid
+
+    request = _request(data, tmp_path, ["spy_a", "spy_b"])
+    first = render_grid(request, rows=2)
+    assert spies["spy_a"].calls == spies["spy_b"].calls == 2
+    np.testing.assert_array_equal(render_grid(request, rows=2), first)
+    assert spies["spy_a"].calls == spies["spy_b"].calls == 2  # both read back
+
+    # Other frames, another split or no cache: the method runs again.
+    render_grid(request, rows=3)
+    render_grid(request, rows=2, split="test_vox")
+    render_grid(_request(data, tmp_path, ["spy_a"], use_cache=False), rows=2)
+    assert spies["spy_a"].calls == 2 + 3 + 2 + 2
+
+    # A damaged entry is a miss, recomputed to the same picture; an unwritable cache warns.
+    tiles = sorted((tmp_path / "cache").rglob("*.png"))
+    tiles[0].write_bytes(tiles[0].read_bytes()[:-10])
+    np.testing.assert_array_equal(render_grid(request, rows=2), first)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    with pytest.warns(UserWarning, match="grid tiles not cached"):
+        np.testing.assert_array_equal(render_grid(_request(data, tmp_path, ["spy_a", "spy_b"], cache_dir=blocked), rows=2), first)
+
+
+def test_cache_images_round_trip_and_refuse_mixed_sizes(tmp_path: Path) -> None:
+    from eval.cache import ResultCache
+
+    cache = ResultCache(tmp_path)
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 256, (8, 6, 3), dtype=np.uint8) for _ in range(3)]
+    assert cache.get_images("ab" * 32) is None
+    cache.put_images("ab" * 32, images, {"what": "test"})
+    back = cache.get_images("ab" * 32)
+    assert back is not None and len(back) == 3
+    for a, b in zip(images, back):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="one size"):
+        cache.put_images("cd" * 32, [images[0], images[0][:4]])
+    with pytest.raises(ValueError, match="one size"):
+        cache.put_images("cd" * 32, [])
