@@ -116,3 +116,41 @@ def single_head(labels: np.ndarray) -> np.ndarray:
     out[stray & person] = BODY
     out[stray & ~person] = BACKGROUND
     return out
+
+
+NECK_BELOW = 0.6
+"""How far below the face a parsed neck may reach, in face heights. In the talking-heads
+labels it reaches at most 0.42 (2,099 frames at every third; the frame's bottom edge
+often stops it first)."""
+NECK_BESIDE = 0.35
+"""How far beside the face a parsed neck may reach, in face widths (0 in those labels:
+the neck always lies within the face's columns; the margin allows a tilted head)."""
+
+
+def attached_neck(labels: np.ndarray, below: float = NECK_BELOW, beside: float = NECK_BESIDE) -> np.ndarray:
+    """``labels`` with neck pixels that cannot be the person's neck relabelled as body.
+
+    A neck joins the head under the face. On wide shots a parser also calls other skin or
+    dark cloth neck (a collar, hands, the chest); since the pipeline regenerates the whole
+    neck, every such blob would become a hole. Neck pixels above the face's top, more than
+    ``below`` face heights under its bottom or ``beside`` face widths beside it, and neck
+    components that do not touch the head (within 3% of the face's size), become body.
+    The face is :func:`main_face_mask`'s; a map without face or neck is returned unchanged.
+    """
+    neck = labels == NECK
+    face = main_face_mask(labels) if neck.any() else None
+    if face is None:
+        return labels
+    x, y, w, h = cv2.boundingRect(face.astype(np.uint8))
+    rows, cols = np.ogrid[: labels.shape[0], : labels.shape[1]]
+    zone = (rows >= y) & (rows < y + h + below * h) & (cols >= x - beside * w) & (cols < x + w + beside * w)
+    kept = neck & zone
+    reach = _grow(head_mask(labels) & zone, max(1, round(0.03 * max(w, h))))
+    _, cc = cv2.connectedComponents(kept.astype(np.uint8), connectivity=8)
+    touching = np.unique(cc[reach & kept])
+    kept &= np.isin(cc, touching[touching > 0])
+    if (kept == neck).all():
+        return labels
+    out = labels.copy()
+    out[neck & ~kept] = BODY
+    return out

@@ -55,3 +55,45 @@ def test_main_face_of_a_one_pixel_high_face_on_the_top_row() -> None:
     lab[0, 10:20] = L.FACE
     face = L.main_face_mask(lab)
     assert face is not None and face.sum() == 10
+
+
+def _person() -> np.ndarray:
+    """A face with hair on top, a neck under it and a body below."""
+    lab = np.zeros((200, 200), np.uint8)
+    lab[110:200, 20:180] = L.BODY
+    lab[20:40, 70:130] = L.HAIR
+    lab[40:100, 75:125] = L.FACE
+    lab[100:125, 88:112] = L.NECK
+    return lab
+
+
+def test_attached_neck_keeps_the_neck_under_the_face_and_relabels_other_neck_blobs() -> None:
+    lab = _person()
+    assert L.attached_neck(lab) is lab  # nothing to fix: no copy
+    want = lab.copy()
+    lab[170:190, 30:50] = L.NECK  # a hand far below, taken for neck
+    lab[112:120, 140:170] = L.NECK  # skin beside the neck, but not touching it
+    lab[125:160, 98:102] = L.NECK  # a neckline running 0.6 face heights further down
+    lab[5:15, 95:105] = L.NECK  # above the face
+    want[125:136, 98:102] = L.NECK  # ... down to 0.6 face heights under the face stays
+    want[136:160, 98:102] = L.BODY
+    want[5:15, 95:105] = L.BODY
+    np.testing.assert_array_equal(L.attached_neck(lab), want)
+
+
+def test_attached_neck_leaves_maps_without_face_or_neck() -> None:
+    no_face = np.where(_person() == L.FACE, L.BODY, _person()).astype(np.uint8)
+    assert L.attached_neck(no_face) is no_face
+    no_neck = np.where(_person() == L.NECK, L.BODY, _person()).astype(np.uint8)
+    assert L.attached_neck(no_neck) is no_neck
+
+
+def test_attached_neck_changes_no_real_label_map(shared_data) -> None:
+    """The talking-heads labels' necks all join the head under the face (every 10th frame)."""
+    from changer.data.dataset import TalkingHeads
+
+    heads = TalkingHeads(shared_data)
+    for split in heads.splits:
+        for frame in heads.frames(split)[::10]:
+            lab = frame.load_labels()
+            assert L.attached_neck(lab) is lab, frame.frame_id

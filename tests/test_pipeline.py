@@ -316,3 +316,24 @@ def test_offsets_that_push_the_head_off_the_picture_are_refused(pipe: HeadBlendi
     with pytest.raises(InputError, match="between 0.2 and 5"):
         pipe(src, tgt, **kwargs, options=BlendOptions(align_scale=40.0))
     assert pipe(src, tgt, **kwargs, options=BlendOptions(align_offset=(0.3, 0.0))).image.shape == tgt.shape
+
+
+def test_a_wide_real_photo_keeps_its_body_apart_from_the_neck() -> None:
+    """scikit-image's astronaut (a real half-body photo): the parser takes patches of the
+    suit and the helmet for neck; only the neck under the face may become a hole."""
+    from skimage.data import astronaut
+
+    from changer.parsing import get_parser
+
+    parser = get_parser()
+    if parser is None:
+        pytest.skip("no bundled parser")
+    photo = astronaut()
+    labels = parser(photo)
+    face_bottom = int(np.nonzero(labels == L.FACE)[0].max())
+    assert np.nonzero(labels == L.NECK)[0].max() < face_bottom + 0.25 * photo.shape[0]
+    src, src_lab = _source()
+    result = HeadBlendingPipeline(BaselineBlender("paste", resolution=128), parser=parser)(
+        src, photo, source_labels=src_lab)
+    changed_rows = np.nonzero((result.image != photo).any(-1))[0]
+    assert changed_rows.max() < 0.6 * photo.shape[0]  # the suit, helmet and hands stay as they were

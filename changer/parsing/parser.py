@@ -50,9 +50,10 @@ class LabelParser:
     A backend gives :meth:`logits` (5-class scores at its own working size); this class
     resizes them back bilinearly to the picture's size and takes the arg-max there. With
     ``clean`` (default) person pixels that are not connected to the main face become
-    background (:func:`clean_labels`), as in the talking-heads labels, and face/hair blobs
+    background (:func:`clean_labels`), as in the talking-heads labels, face/hair blobs
     apart from the person's head become body or background
-    (:func:`changer.labels.single_head`).
+    (:func:`changer.labels.single_head`), and neck blobs away from the head become body
+    (:func:`changer.labels.attached_neck`).
 
     With ``reframe`` (default) a photo whose face is small (a half-body or full-body shot,
     a wide scene) is parsed twice: the first pass finds the face, the second parses a
@@ -84,7 +85,7 @@ class LabelParser:
         return Parsed(labels, face_confidence(logits, _window_crop(face, window)))
 
     def _cleaned(self, labels: np.ndarray) -> np.ndarray:
-        return L.single_head(clean_labels(labels)) if self.clean else labels
+        return L.attached_neck(L.single_head(clean_labels(labels))) if self.clean else labels
 
     def _parse_window(
         self, rgb: np.ndarray, labels: np.ndarray, window: tuple[int, int, int]
