@@ -50,19 +50,9 @@ from changer.data.augment import dilate, mask_box
 from changer.data.sample import SampleConfig, on_black, on_key, to_gray
 from changer.imageio import ImageSource, InputError, LoadedImage, load_image, load_labels, read_image
 from changer.inputs import DEFAULT_KEY_COLOR, RGB, BlendInputs
+from changer.parsing.face_check import face_problem
 
 NO_PARSER_MESSAGE = "no head parser available yet: pass source_labels and target_labels (5-class label maps)"
-
-MIN_FACE_CONFIDENCE = 0.75
-"""A parsed photo whose face the parser is less sure of than this is refused as having no
-face. Measured (mean face probability over the pixels labelled face): talking-heads frames
-0.85-0.98, a gray photo of a man (scikit-image's ``camera``) 0.86; flat colours, a
-gradient, noise, grass, a rocket, a logo, cells 0-0.75. Some textures (coins, gravel, a
-page of text) and a cat score higher and still pass."""
-
-MIN_FACE_TEXTURE = 4.0
-"""A parsed face whose gray levels vary less than this (standard deviation, 0-255) is not a
-face but a flat area, whatever the parser's confidence."""
 
 HOLE_MARGIN = float(np.mean(SampleConfig().hole_margin))
 """Dilation of the removed region, as a fraction of the window side (training's mean)."""
@@ -229,13 +219,10 @@ class HeadBlendingPipeline:
         if parse is None:  # a plain callable: labels only
             return load_labels(parser(img), f"{name} labels (parsed)", size=img.shape[:2])
         parsed = parse(img)
-        face = parsed.labels == L.FACE
-        texture = float(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[face].std()) if face.any() else 0.0
-        if parsed.face_confidence < MIN_FACE_CONFIDENCE or texture < MIN_FACE_TEXTURE:
+        problem = face_problem(img, parsed.labels, parsed.face_confidence)
+        if problem is not None:
             raise InputError(
-                f"{name}: no face found (the head parser is {parsed.face_confidence:.0%} sure of what it sees"
-                f"{', and it is featureless' if face.any() and texture < MIN_FACE_TEXTURE else ''}). "
-                "Use a photo where a face is clearly visible, or give a label map."
+                f"{name}: no face found ({problem}). Use a photo where a face is clearly visible, or give a label map."
             )
         return load_labels(parsed.labels, f"{name} labels (parsed)", size=img.shape[:2])
 

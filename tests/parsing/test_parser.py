@@ -443,8 +443,8 @@ def test_parse_gives_the_labels_of_call_and_a_confidence(tiny_dir: Path) -> None
 
 
 def test_bundled_parser_is_sure_of_people_and_not_of_flat_pictures() -> None:
-    """What the pipeline's no-face check rests on (:data:`changer.pipeline.MIN_FACE_CONFIDENCE`)."""
-    from changer.pipeline import MIN_FACE_CONFIDENCE
+    """What the pipeline's no-face check rests on (:data:`changer.parsing.face_check.MIN_FACE_CONFIDENCE`)."""
+    from changer.parsing.face_check import MIN_FACE_CONFIDENCE
 
     parser = get_parser()
     if parser is None:
@@ -462,7 +462,7 @@ def test_bundled_parser_is_sure_of_people_and_not_of_flat_pictures() -> None:
 def test_bundled_parser_is_sure_of_real_faces(shared_data: Path) -> None:
     """No real held-out frame would be refused by the pipeline's no-face check."""
     from changer.data.dataset import TalkingHeads
-    from changer.pipeline import MIN_FACE_CONFIDENCE
+    from changer.parsing.face_check import MIN_FACE_CONFIDENCE
 
     parser = HeadParser.from_pretrained(parser_module.WEIGHTS_DIR, device="cpu")
     data = TalkingHeads(shared_data)

@@ -1,0 +1,98 @@
+"""The no-face check (changer.parsing.face_check): parser confidence and a detector's word."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from changer import labels as L
+from changer.parsing import get_parser
+from changer.parsing.face_check import CONFIRM_BELOW, MIN_FACE_CONFIDENCE, face_problem, frontal_face_at
+
+
+@pytest.fixture(scope="module")
+def parser():
+    found = get_parser()
+    if found is None:
+        pytest.skip("no bundled parser")
+    return found
+
+
+def _gray(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+def test_the_detector_judges_only_the_parsed_face() -> None:
+    from skimage.data import astronaut
+
+    photo = astronaut()
+    face = np.zeros(photo.shape[:2], bool)
+    face[80:170, 180:260] = True  # her face
+    assert frontal_face_at(_gray(photo), face)
+    elsewhere = np.zeros_like(face)
+    elsewhere[380:470, 30:110] = True  # the suit's sleeve
+    assert not frontal_face_at(_gray(photo), elsewhere)
+    assert not frontal_face_at(_gray(photo), None)
+    assert not frontal_face_at(_gray(photo), np.zeros_like(face))
+    corner = np.zeros_like(face)
+    corner[:3, :3] = True  # a tiny box at the edge: padded, not a crash
+    assert frontal_face_at(_gray(photo), corner) in (True, False)
+
+
+def test_face_problem_names_each_reason() -> None:
+    rng = np.random.default_rng(0)
+    textured = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    labels = np.zeros((64, 64), np.uint8)
+    labels[16:48, 16:48] = L.FACE
+    assert "50% sure" in face_problem(textured, labels, 0.5)
+    assert face_problem(textured, np.zeros_like(labels), 0.9) is not None  # no face pixels at all
+    flat = np.full_like(textured, 120)
+    assert "featureless" in face_problem(flat, labels, 0.95)
+    between = (MIN_FACE_CONFIDENCE + CONFIRM_BELOW) / 2
+    assert "face detector" in face_problem(textured, labels, between)  # noise is no face
+    assert face_problem(textured, labels, CONFIRM_BELOW) is None  # sure enough: no detector asked
+
+
+def test_faces_pass_and_most_non_faces_are_refused(parser) -> None:
+    """scikit-image's LFW subset: 100 face crops and 100 non-faces (25x25 gray, scaled up)."""
+    from skimage.data import lfw_subset
+
+    def passes(img: np.ndarray) -> bool:
+        rgb = np.repeat(cv2.resize((img * 255).astype(np.uint8), (200, 200), interpolation=cv2.INTER_CUBIC)[..., None], 3, 2)
+        parsed = parser.parse(rgb)
+        return face_problem(rgb, parsed.labels, parsed.face_confidence) is None
+
+    crops = lfw_subset()
+    faces, others = crops[:100:2], crops[100::2]
+    assert all(passes(img) for img in faces)
+    assert sum(passes(img) for img in others) <= 0.2 * len(others)  # 9 of 50 when written
+
+
+def test_real_photos_pass_and_textures_are_refused(parser) -> None:
+    from skimage import data
+
+    def problem(rgb: np.ndarray) -> str | None:
+        rgb = np.ascontiguousarray(np.repeat(rgb[..., None], 3, 2) if rgb.ndim == 2 else rgb[..., :3])
+        parsed = parser.parse(rgb)
+        return face_problem(rgb, parsed.labels, parsed.face_confidence)
+
+    assert problem(data.astronaut()) is None
+    assert problem(data.camera()) is None  # a man half behind a camera
+    for name in ("coffee", "gravel", "moon", "clock"):
+        assert problem(getattr(data, name)()) is not None, name
+
+
+@pytest.mark.data
+def test_no_real_frame_is_refused(parser, shared_data: Path) -> None:
+    """Every 10th held-out talking-heads frame passes the whole check."""
+    from changer.data.dataset import TalkingHeads
+
+    heads = TalkingHeads(shared_data)
+    for split in ("test_hdtf", "test_vox", "test_green"):
+        for frame in heads.frames(split)[::10]:
+            rgb = frame.load_image()
+            parsed = parser.parse(rgb)
+            assert face_problem(rgb, parsed.labels, parsed.face_confidence) is None, frame.frame_id
