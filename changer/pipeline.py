@@ -54,6 +54,9 @@ from changer.parsing.face_check import face_problem
 
 NO_PARSER_MESSAGE = "no head parser available yet: pass source_labels and target_labels (5-class label maps)"
 
+GRAY_TOLERANCE = 6
+"""Channel spread (0-255) under which a target counts as black and white (:func:`is_grayscale`)."""
+
 HOLE_MARGIN = float(np.mean(SampleConfig().hole_margin))
 """Dilation of the removed region, as a fraction of the window side (training's mean)."""
 
@@ -579,6 +582,13 @@ def _original_background(tgt: np.ndarray, old_person: np.ndarray, area: np.ndarr
     return np.where(fill[..., None], painted, tgt)
 
 
+def is_grayscale(img: np.ndarray, tolerance: int = GRAY_TOLERANCE) -> bool:
+    """Whether an ``HxWx3 uint8`` picture is black and white: its channels differ by at most
+    ``tolerance`` on 99.5% of its pixels (JPEG's colour noise on a gray photo stays below)."""
+    spread = img.max(axis=-1).astype(np.int16) - img.min(axis=-1)
+    return float(np.percentile(spread, 99.5)) <= tolerance
+
+
 def _cover(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """``img`` resized to cover ``(H, W)`` and centre-cropped (no distortion)."""
     h, w = shape
@@ -602,6 +612,9 @@ def _assemble(
         fg_w = unmix(raw, alpha_w, key)
     else:
         alpha_w, fg_w = np.ones(raw.shape[:2], np.float32), raw
+    if is_grayscale(tgt):  # the network colours every head; a black-and-white photo stays so
+        fg_w = to_gray(fg_w)
+        notes.append("the target is a black-and-white photo: so is the new head")
     rows, cols, wr, wc = _region(window, (h, w))
     hole_side = _resize(inputs.hole.astype(np.float32), side, "float") > 0.5
     weight = _paste_weight(hole_side, window, (h, w), opts.feather)[wr, wc]

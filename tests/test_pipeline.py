@@ -337,3 +337,18 @@ def test_a_wide_real_photo_keeps_its_body_apart_from_the_neck() -> None:
         src, photo, source_labels=src_lab)
     changed_rows = np.nonzero((result.image != photo).any(-1))[0]
     assert changed_rows.max() < 0.6 * photo.shape[0]  # the suit, helmet and hands stay as they were
+
+
+def test_a_black_and_white_target_gets_a_black_and_white_head(pipe: HeadBlendingPipeline) -> None:
+    from changer.data.sample import to_gray
+    from changer.pipeline import is_grayscale
+
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(200, 2)
+    assert not is_grayscale(src) and not is_grayscale(tgt)
+    gray = to_gray(tgt)
+    result = pipe(src, gray, source_labels=src_lab, target_labels=tgt_lab)
+    assert is_grayscale(result.image) and is_grayscale(result.foreground[result.alpha > 0.99][None])
+    assert any("black-and-white" in n for n in result.notes)
+    coloured = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
+    assert not is_grayscale(coloured.image) and not any("black-and-white" in n for n in coloured.notes)
