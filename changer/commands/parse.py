@@ -65,6 +65,14 @@ def run_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ints(text: str) -> tuple[int, ...]:
+    """``"16,32,48"`` -> ``(16, 32, 48)`` (an argparse type)."""
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
+
+
 def run_train(args: argparse.Namespace) -> int:
     from changer.cli import data_root
     from changer.parsing.train import ParserTrainConfig, train_parser
@@ -73,7 +81,8 @@ def run_train(args: argparse.Namespace) -> int:
         "crop": args.crop, "batch_size": args.batch_size, "lr": args.lr, "steps": args.steps,
         "max_minutes": args.max_minutes, "seed": args.seed, "threads": args.threads,
     }.items() if v is not None}
-    cfg = ParserTrainConfig(**overrides)
+    network = {k: v for k, v in {"widths": args.widths, "decoder_widths": args.decoder_widths}.items() if v}
+    cfg = ParserTrainConfig(**overrides, network=network)
     folder = train_parser(cfg, data_root(args.data), args.out, resume=args.resume, export=args.export)
     print(f"parser written to {folder}")
     return 0
@@ -133,6 +142,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--lr", type=float)
     t.add_argument("--seed", type=int)
     t.add_argument("--threads", type=int, help="torch threads (default 1)")
+    t.add_argument("--widths", type=_ints, help="encoder widths at strides 2..32, e.g. 16,32,48,80,128 (the default)")
+    t.add_argument("--decoder-widths", type=_ints, help="decoder widths at strides 16..2, e.g. 80,48,32,24 (the default)")
     t.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
     t.set_defaults(handler=run_train)
 
