@@ -27,6 +27,21 @@ def data_root(value: str | None) -> Path:
     return root
 
 
+def comma_ints(minimum: int, what: str) -> Callable[[str], tuple[int, ...]]:
+    """An argparse type: ``"16,32,48"`` -> ``(16, 32, 48)``, every value at least ``minimum``."""
+
+    def parse(value: str) -> tuple[int, ...]:
+        try:
+            numbers = tuple(int(v) for v in value.split(",") if v.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be comma-separated whole numbers, got {value!r}") from None
+        if not numbers or min(numbers) < minimum:
+            raise argparse.ArgumentTypeError(f"{what} must be whole numbers >= {minimum}, got {value!r}")
+        return numbers
+
+    return parse
+
+
 def cmd_data_preview(args: argparse.Namespace) -> int:
     """Write a contact sheet of blend samples (every input, mask and target)."""
     import numpy as np

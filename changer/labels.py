@@ -134,7 +134,8 @@ def attached_neck(labels: np.ndarray, below: float = NECK_BELOW, beside: float =
     dark cloth neck (a collar, hands, the chest); since the pipeline regenerates the whole
     neck, every such blob would become a hole. Neck pixels above the face's top, more than
     ``below`` face heights under its bottom or ``beside`` face widths beside it, and neck
-    components that do not touch the head (within 3% of the face's size), become body.
+    components that do not touch the head (within 3% of the face's size, or 12% when none
+    is that close), become body.
     The face is :func:`main_face_mask`'s; a map without face or neck is returned unchanged.
     """
     neck = labels == NECK
@@ -145,9 +146,12 @@ def attached_neck(labels: np.ndarray, below: float = NECK_BELOW, beside: float =
     rows, cols = np.ogrid[: labels.shape[0], : labels.shape[1]]
     zone = (rows >= y) & (rows < y + h + below * h) & (cols >= x - beside * w) & (cols < x + w + beside * w)
     kept = neck & zone
-    reach = _grow(head_mask(labels) & zone, max(1, round(0.03 * max(w, h))))
     _, cc = cv2.connectedComponents(kept.astype(np.uint8), connectivity=8)
-    touching = np.unique(cc[reach & kept])
+    head = head_mask(labels) & zone
+    for gap in (0.03, 0.12):  # a parser may leave a thin strip between chin and neck
+        touching = np.unique(cc[_grow(head, max(1, round(gap * max(w, h)))) & kept])
+        if (touching > 0).any():
+            break
     kept &= np.isin(cc, touching[touching > 0])
     if (kept == neck).all():
         return labels

@@ -582,11 +582,20 @@ def _original_background(tgt: np.ndarray, old_person: np.ndarray, area: np.ndarr
     return np.where(fill[..., None], painted, tgt)
 
 
-def is_grayscale(img: np.ndarray, tolerance: int = GRAY_TOLERANCE) -> bool:
-    """Whether an ``HxWx3 uint8`` picture is black and white: its channels differ by at most
-    ``tolerance`` on 99.5% of its pixels (JPEG's colour noise on a gray photo stays below)."""
-    spread = img.max(axis=-1).astype(np.int16) - img.min(axis=-1)
-    return float(np.percentile(spread, 99.5)) <= tolerance
+def is_grayscale(pixels: np.ndarray, tolerance: int = GRAY_TOLERANCE) -> bool:
+    """Whether ``uint8`` RGB pixels (``...x3``) are black and white: their channels differ by
+    at most ``tolerance`` on 99.5% of them (JPEG's colour noise on a gray photo stays below)."""
+    spread = pixels.max(axis=-1).astype(np.int16) - pixels.min(axis=-1)
+    return spread.size > 0 and float(np.percentile(spread, 99.5)) <= tolerance
+
+
+def _person_is_grayscale(region: np.ndarray, alpha: np.ndarray, step: int = 2) -> bool:
+    """Whether the person in the window (``alpha > 0.5``; the whole window when that is
+    almost empty) is black and white. A colour person in a gray scene is not; a gray photo
+    with a coloured caption elsewhere is. Every ``step``-th pixel is enough."""
+    region, alpha = region[::step, ::step], alpha[::step, ::step]
+    person = region[alpha > 0.5]
+    return is_grayscale(person if len(person) >= 64 else region.reshape(-1, 3))
 
 
 def _cover(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -612,10 +621,10 @@ def _assemble(
         fg_w = unmix(raw, alpha_w, key)
     else:
         alpha_w, fg_w = np.ones(raw.shape[:2], np.float32), raw
-    if is_grayscale(tgt):  # the network colours every head; a black-and-white photo stays so
+    rows, cols, wr, wc = _region(window, (h, w))
+    if _person_is_grayscale(tgt[rows, cols], layer.alpha[rows, cols]):  # the network colours every head
         fg_w = to_gray(fg_w)
         notes.append("the target is a black-and-white photo: so is the new head")
-    rows, cols, wr, wc = _region(window, (h, w))
     hole_side = _resize(inputs.hole.astype(np.float32), side, "float") > 0.5
     weight = _paste_weight(hole_side, window, (h, w), opts.feather)[wr, wc]
     gen_fg = _resize(fg_w, side, "image")[wr, wc].astype(np.float32)

@@ -4,7 +4,8 @@ Gradio copies every file a handler returns into its own cache before the page ge
 a run's folder is needed only until its handler's outputs are posted. A long-running app
 (a Space stays up for weeks) would otherwise leave one folder per run in the temporary
 directory: :class:`ScratchSpace` keeps the newest ``keep`` and removes the rest, and the
-whole root when the process exits.
+whole root when the interpreter exits normally (``atexit``; a process killed by a signal
+leaves at most ``keep`` runs behind).
 """
 
 from __future__ import annotations

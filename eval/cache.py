@@ -141,7 +141,7 @@ class ResultCache:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(path, table.to_csv(index=False, float_format="%.17g"))
-        record = {**(payload or {}), "csv_sha256": sha256_file(path)}  # the bytes on disk (line endings)
+        record = {**(payload or {}), "csv_sha256": sha256_file(path)}
         _atomic_write(path.with_suffix(".json"), json.dumps(record, indent=2, sort_keys=True, default=str))
         return path
 
@@ -169,14 +169,15 @@ class ResultCache:
     def put_images(self, key: str, images: Sequence[np.ndarray], payload: dict[str, Any] | None = None) -> Path:
         """Store same-sized ``H x W x 3 uint8`` images under ``key`` (losslessly, as PNG,
         atomically), with a sidecar ``.json`` holding ``payload``, the count and the checksum."""
-        if not images or len({np.shape(i) for i in images}) != 1:
-            raise ValueError("put_images needs one or more images of one size")
+        shapes = {np.shape(i) for i in images}
+        if len(shapes) != 1 or len(next(iter(shapes))) != 3 or next(iter(shapes))[2] != 3:
+            raise ValueError("put_images needs one or more H x W x 3 images of one size")
         path = self.image_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
         Image.fromarray(np.vstack([np.asarray(i, np.uint8) for i in images])).save(buffer, format="PNG")
         _atomic_write(path, buffer.getvalue())
-        record = {**(payload or {}), "count": len(images), "png_sha256": sha256_file(path)}
+        record = {**(payload or {}), "count": len(images), "png_sha256": hashlib.sha256(buffer.getvalue()).hexdigest()}
         _atomic_write(path.with_suffix(".json"), json.dumps(record, indent=2, sort_keys=True, default=str))
         return path
 

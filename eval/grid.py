@@ -96,20 +96,14 @@ def _method_tiles(spec: MethodSpec, samples: Sequence[Sample], split_data: Split
 
 
 def _tiles_payload(spec: MethodSpec, samples: Sequence[Sample], split_data: SplitData, request: EvalRequest) -> dict:
-    """What a method's grid tiles depend on (the cache key is made of this)."""
-    from changer.data.sample import PROTOCOL_VERSION
+    """What a method's grid tiles depend on (the cache key is made of this): the metric
+    entry's payload without what only the numbers depend on, for the grid's frames."""
+    from eval.runner import _cache_payload
 
-    return {
-        "kind": "grid-tiles",
-        "method": spec.identity,
-        "chroma": spec.chroma,
-        "split": split_data.name,
-        "frames": [s.frame_id for s in samples],
-        "data": split_data.fingerprint,
-        "protocol": PROTOCOL_VERSION,
-        "key_color": list(split_data.key_color),
-        "resolution": request.resolution,
-    }
+    payload = _cache_payload(spec, split_data, request, lpips_available=False)
+    for numbers_only in ("metrics", "lpips_available", "max_frames"):
+        payload.pop(numbers_only)
+    return {**payload, "kind": "grid-tiles", "frames": [s.frame_id for s in samples]}
 
 
 def save_grid(grid: np.ndarray, path: str | Path) -> Path:

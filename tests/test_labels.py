@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from changer import labels as L
 
@@ -81,6 +82,14 @@ def test_attached_neck_keeps_the_neck_under_the_face_and_relabels_other_neck_blo
     np.testing.assert_array_equal(L.attached_neck(lab), want)
 
 
+def test_attached_neck_bridges_a_thin_gap_under_the_chin() -> None:
+    lab = _person()
+    lab[100:104, 88:112] = L.BODY  # a parser left a 4 px strip between chin and neck
+    assert L.attached_neck(lab) is lab
+    lab[100:120, 88:112] = L.BODY  # 20 px: no longer this head's neck
+    assert not (L.attached_neck(lab) == L.NECK).any()
+
+
 def test_attached_neck_leaves_maps_without_face_or_neck() -> None:
     no_face = np.where(_person() == L.FACE, L.BODY, _person()).astype(np.uint8)
     assert L.attached_neck(no_face) is no_face
@@ -88,6 +97,7 @@ def test_attached_neck_leaves_maps_without_face_or_neck() -> None:
     assert L.attached_neck(no_neck) is no_neck
 
 
+@pytest.mark.data
 def test_attached_neck_changes_no_real_label_map(shared_data) -> None:
     """The talking-heads labels' necks all join the head under the face (every 10th frame)."""
     from changer.data.dataset import TalkingHeads

@@ -352,3 +352,17 @@ def test_a_black_and_white_target_gets_a_black_and_white_head(pipe: HeadBlending
     assert any("black-and-white" in n for n in result.notes)
     coloured = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
     assert not is_grayscale(coloured.image) and not any("black-and-white" in n for n in coloured.notes)
+
+
+def test_black_and_white_is_judged_on_the_person() -> None:
+    from changer.data.sample import to_gray
+    from changer.pipeline import _person_is_grayscale
+
+    img, lab = _person(200, 3)
+    person = (lab != L.BACKGROUND).astype(np.float32)
+    colour_in_gray_scene = np.where(person[..., None] > 0, img, to_gray(img))
+    assert not _person_is_grayscale(colour_in_gray_scene, person)
+    gray_with_caption = to_gray(img)
+    gray_with_caption[person == 0] = (200, 30, 30)  # a red background or caption
+    assert _person_is_grayscale(gray_with_caption, person)
+    assert _person_is_grayscale(to_gray(img), np.zeros_like(person))  # no person: the window decides

@@ -30,17 +30,9 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from changer.cli import comma_ints
+
 STAGES = ("parse", "align", "prepare", "model", "composite", "total")
-
-
-def _ints(value: str) -> list[int]:
-    try:
-        sizes = [int(v) for v in value.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"sizes must be comma-separated integers, got {value!r}") from None
-    if not sizes or min(sizes) < 64:
-        raise argparse.ArgumentTypeError("sizes must be integers >= 64")
-    return sizes
 
 
 def _resize_long(img, size: int, labels: bool = False):  # noqa: ANN001, ANN202
@@ -176,7 +168,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="latency per pipeline stage and peak memory",
                        description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--model", help="model folder, Hub repo id or baseline (default: the bundled weights)")
-    p.add_argument("--sizes", type=_ints, default=[256, 512], help="image sides to test (default 256,512)")
+    p.add_argument("--sizes", type=comma_ints(64, "sizes"), default=[256, 512], help="image sides to test (default 256,512)")
     p.add_argument("--repeats", type=int, default=5, help="timed runs per size (median reported)")
     p.add_argument("--warmup", type=int, default=1, help="untimed runs first")
     p.add_argument("--source", help="source photo (default: synthetic inputs)")

@@ -17,6 +17,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from changer.cli import comma_ints
+
 
 def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
@@ -65,16 +67,9 @@ def run_parse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ints(text: str) -> tuple[int, ...]:
-    """``"16,32,48"`` -> ``(16, 32, 48)`` (an argparse type)."""
-    try:
-        return tuple(int(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
-
-
 def run_train(args: argparse.Namespace) -> int:
     from changer.cli import data_root
+    from changer.parsing.config import ParserConfig
     from changer.parsing.train import ParserTrainConfig, train_parser
 
     overrides = {k: v for k, v in {
@@ -82,6 +77,10 @@ def run_train(args: argparse.Namespace) -> int:
         "max_minutes": args.max_minutes, "seed": args.seed, "threads": args.threads,
     }.items() if v is not None}
     network = {k: v for k, v in {"widths": args.widths, "decoder_widths": args.decoder_widths}.items() if v}
+    try:
+        ParserConfig(**network)  # wrong counts are found now, not after the frames are loaded
+    except ValueError as err:
+        raise SystemExit(f"changer parse train: {err}") from None
     cfg = ParserTrainConfig(**overrides, network=network)
     folder = train_parser(cfg, data_root(args.data), args.out, resume=args.resume, export=args.export)
     print(f"parser written to {folder}")
@@ -142,8 +141,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--lr", type=float)
     t.add_argument("--seed", type=int)
     t.add_argument("--threads", type=int, help="torch threads (default 1)")
-    t.add_argument("--widths", type=_ints, help="encoder widths at strides 2..32, e.g. 16,32,48,80,128 (the default)")
-    t.add_argument("--decoder-widths", type=_ints, help="decoder widths at strides 16..2, e.g. 80,48,32,24 (the default)")
+    t.add_argument("--widths", type=comma_ints(1, "widths"),
+                   help="encoder widths at strides 2..32 (default 16,32,48,80,128; a resumed run keeps its own)")
+    t.add_argument("--decoder-widths", type=comma_ints(1, "decoder widths"),
+                   help="decoder widths at strides 16..2 (default 80,48,32,24; a resumed run keeps its own)")
     t.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
     t.set_defaults(handler=run_train)
 
