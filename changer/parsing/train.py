@@ -74,6 +74,7 @@ class ParserTrainConfig:
     scale_range: tuple[float, float] = (0.4, 1.2)
     rotate_deg: float = 12.0
     key_bg_prob: float = 0.3
+    dark_key_prob: float = 0.0
     random_bg_prob: float = 0.3
     recolor_body_prob: float = 0.5
     recolor_hair_prob: float = 0.2
@@ -149,8 +150,11 @@ def _smooth_field(rng: np.random.Generator, size: int, cells: int) -> np.ndarray
     return cv2.resize(small, (size, size), interpolation=cv2.INTER_CUBIC).clip(0, 1)
 
 
-def _background(rng: np.random.Generator, size: int, key_prob: float) -> tuple[np.ndarray, np.ndarray | None]:
-    """A key-colour (with its colour) or a random smooth background, ``size x size x 3`` float32."""
+def _background(
+    rng: np.random.Generator, size: int, key_prob: float, dark_key_prob: float = 0.0
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """A key-colour (with its colour) or a random smooth background, ``size x size x 3`` float32.
+    ``dark_key_prob``: how often a key screen is dim and folded like cloth."""
     if rng.random() < key_prob:
         family = BLUES if rng.random() < 0.3 else GREENS
         base = np.array(family[int(rng.integers(0, len(family)))], np.float32)
@@ -158,6 +162,9 @@ def _background(rng: np.random.Generator, size: int, key_prob: float) -> tuple[n
         bg = np.broadcast_to(key, (size, size, 3)).copy()
         if rng.random() < 0.5:  # uneven lighting of the screen
             bg *= (0.75 + 0.45 * _smooth_field(rng, size, 3))[..., None]
+        if dark_key_prob > 0 and rng.random() < dark_key_prob:  # a dim screen, and cloth with folds (the test_green backdrops)
+            bg *= rng.uniform(0.3, 0.8)
+            bg *= (0.6 + 0.6 * _smooth_field(rng, size, int(rng.integers(6, 17))))[..., None]
         if rng.random() < 0.5:  # sensor noise
             bg += rng.normal(0, rng.uniform(2, 12), bg.shape).astype(np.float32)
         return bg.clip(0, 255), key
@@ -210,7 +217,7 @@ def _replace_background(
     """Background pixels replaced by a key colour (soft matte, spill) or a random smooth field."""
     size = img.shape[0]
     key_share = cfg.key_bg_prob / max(cfg.key_bg_prob + cfg.random_bg_prob, 1e-6)
-    bg, key = _background(rng, size, key_share)
+    bg, key = _background(rng, size, key_share, cfg.dark_key_prob)
     fg = (lab != L.BACKGROUND).astype(np.float32)
     alpha = cv2.GaussianBlur(fg, (0, 0), rng.uniform(0.4, 1.5))[..., None]
     out = img * alpha + bg * (1 - alpha)

@@ -326,6 +326,16 @@ def test_key_background_replaces_background() -> None:
     assert greenish >= 4  # photometric jitter may wash one out
 
 
+def test_dark_key_backgrounds_are_darker() -> None:
+    from changer.parsing.train import _background
+
+    def mean_level(dark: float) -> float:
+        rng = np.random.default_rng(2)
+        return float(np.mean([_background(rng, 32, 1.0, dark)[0].mean() for _ in range(40)]))
+
+    assert mean_level(1.0) < 0.75 * mean_level(0.0)
+
+
 def test_a_few_steps_lower_the_loss(tmp_path: Path) -> None:
     root = write_synthetic_dataset(tmp_path / "data", splits={"train": 2}, frames_per_clip=2, size=64)
     from changer.data.dataset import TalkingHeads
