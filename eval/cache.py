@@ -126,24 +126,19 @@ class ResultCache:
     def get(self, key: str) -> pd.DataFrame | None:
         """The stored table, or ``None`` on a miss: no entry, an unreadable one, or one whose
         bytes no longer match the checksum written beside it (cut short, edited)."""
-        path = self.path(key)
         try:
-            record = json.loads(path.with_suffix(".json").read_text())
-            if not isinstance(record, dict) or record.get("csv_sha256") != sha256_file(path):
+            found = _read_entry(self.path(key), "csv_sha256")
+            if found is None:
                 return None
-            return pd.read_csv(path, dtype={"frame_id": str, "method": str, "split": str})
+            return pd.read_csv(io.BytesIO(found[1]), dtype={"frame_id": str, "method": str, "split": str})
         except (OSError, ValueError, pd.errors.ParserError):  # JSONDecodeError is a ValueError
             return None
 
     def put(self, key: str, table: pd.DataFrame, payload: dict[str, Any] | None = None) -> Path:
         """Store ``table`` under ``key`` (atomically: a crash never leaves half a file), with a
         sidecar ``.json`` holding ``payload`` and the table's checksum."""
-        path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, table.to_csv(index=False, float_format="%.17g"))
-        record = {**(payload or {}), "csv_sha256": sha256_file(path)}
-        _atomic_write(path.with_suffix(".json"), json.dumps(record, indent=2, sort_keys=True, default=str))
-        return path
+        data = table.to_csv(index=False, float_format="%.17g").encode("utf-8")
+        return _write_entry(self.path(key), data, payload or {}, "csv_sha256")
 
     def image_path(self, key: str) -> Path:
         """Where the images of ``key`` live (one PNG, the images stacked top to bottom)."""
@@ -152,13 +147,12 @@ class ResultCache:
     def get_images(self, key: str) -> list[np.ndarray] | None:
         """The stored ``H x W x 3 uint8`` images of ``key``, or ``None`` on a miss (no entry,
         an unreadable one, or one whose bytes no longer match its checksum)."""
-        path = self.image_path(key)
         try:
-            record = json.loads(path.with_suffix(".json").read_text())
-            if not isinstance(record, dict) or record.get("png_sha256") != sha256_file(path):
+            found = _read_entry(self.image_path(key), "png_sha256")
+            if found is None:
                 return None
-            count = int(record["count"])
-            with Image.open(path) as im:
+            count = int(found[0]["count"])
+            with Image.open(io.BytesIO(found[1])) as im:
                 stack = np.asarray(im.convert("RGB"))
         except (OSError, ValueError, KeyError, TypeError):  # JSONDecodeError is a ValueError
             return None
@@ -172,22 +166,38 @@ class ResultCache:
         shapes = {np.shape(i) for i in images}
         if len(shapes) != 1 or len(next(iter(shapes))) != 3 or next(iter(shapes))[2] != 3:
             raise ValueError("put_images needs one or more H x W x 3 images of one size")
-        path = self.image_path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
         Image.fromarray(np.vstack([np.asarray(i, np.uint8) for i in images])).save(buffer, format="PNG")
-        _atomic_write(path, buffer.getvalue())
-        record = {**(payload or {}), "count": len(images), "png_sha256": hashlib.sha256(buffer.getvalue()).hexdigest()}
-        _atomic_write(path.with_suffix(".json"), json.dumps(record, indent=2, sort_keys=True, default=str))
-        return path
+        return _write_entry(self.image_path(key), buffer.getvalue(), {**(payload or {}), "count": len(images)},
+                            "png_sha256")
 
 
-def _atomic_write(path: Path, data: str | bytes) -> None:
+def _read_entry(path: Path, checksum: str) -> tuple[dict[str, Any], bytes] | None:
+    """An entry's sidecar record and bytes (read once), or ``None`` when the bytes do not
+    match the record's ``checksum`` field; a missing or unreadable entry raises."""
+    record = json.loads(path.with_suffix(".json").read_text())
+    data = path.read_bytes()
+    if not isinstance(record, dict) or record.get(checksum) != hashlib.sha256(data).hexdigest():
+        return None
+    return record, data
+
+
+def _write_entry(path: Path, data: bytes, record: dict[str, Any], checksum: str) -> Path:
+    """Write an entry's bytes, then its sidecar ``.json``: ``record`` plus the bytes' sha256
+    under ``checksum`` (both atomically)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, data)
+    record = {**record, checksum: hashlib.sha256(data).hexdigest()}
+    _atomic_write(path.with_suffix(".json"), json.dumps(record, indent=2, sort_keys=True, default=str).encode("utf-8"))
+    return path
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+            f.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
