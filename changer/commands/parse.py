@@ -75,7 +75,7 @@ def run_train(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in {
         "crop": args.crop, "batch_size": args.batch_size, "lr": args.lr, "steps": args.steps,
         "max_minutes": args.max_minutes, "seed": args.seed, "threads": args.threads,
-        "dark_key_prob": args.dark_key_prob,
+        "dark_key_prob": args.dark_key_prob, "val_split": args.val_split,
     }.items() if v is not None}
     network = {k: v for k, v in {"widths": args.widths, "decoder_widths": args.decoder_widths}.items() if v}
     try:
@@ -148,6 +148,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="decoder widths at strides 16..2 (default 80,48,32,24; a resumed run keeps its own)")
     t.add_argument("--dark-key-prob", type=float,
                    help="share of key-colour backgrounds made dim and folded like cloth (default 0)")
+    t.add_argument("--val-split", help="validate on this split of other identities (e.g. from `changer data subset "
+                   "--holdout-ids`) instead of the clips' tails; the best parser on it is kept in RUN/best")
     t.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
     t.set_defaults(handler=run_train)
 

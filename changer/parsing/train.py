@@ -8,8 +8,11 @@ shaded or noisy green/blue key colour (soft matte edge, some spill), or by a ran
 texture (smooth colour field, stripes, shapes) so that busy backgrounds are not hair.
 Loss: cross-entropy with class weights ``1/sqrt(class share)`` (the neck is small). Adam
 with warm-up and a cosine decay over the run's budget (steps or minutes, whichever ends
-first). A validation set of held-out frames (the temporal tail of every training clip;
-same identities, so it only monitors training) is scored every few minutes.
+first). A validation set is scored every few minutes: by default the temporal tail of
+every training clip (same identities, so it only monitors training); with ``val_split``, a
+split of other identities (``changer data subset --holdout-ids``), and then the parser with
+the best validation mean IoU is kept as well (``best/``), so a run can be chosen on people it
+never saw rather than on the test splits.
 
 Run folder::
 
@@ -17,6 +20,7 @@ Run folder::
     log.csv             step, elapsed, lr, loss, images/s, validation IoU
     checkpoint/         model.safetensors, optimizer.safetensors, state.json (resumable)
     model/              the final parser (config.json + model.safetensors + README.md)
+    best/               with ``val_split``: the parser of the best validation mean IoU so far
 
 Everything is stored as safetensors + JSON; nothing is pickled.
 """
@@ -67,6 +71,7 @@ class ParserTrainConfig:
     seed: int = 0
     split: str = "train"
     val_fraction: float = 0.08
+    val_split: str | None = None
     val_every_minutes: float = 3.0
     checkpoint_every_minutes: float = 2.0
     log_every: int = 20
@@ -399,7 +404,12 @@ def train_parser(
 
     torch.manual_seed(cfg.seed)
     data = TalkingHeads(data_root)
-    train_frames, val_frames = split_train_val(data.frames(cfg.split), cfg.val_fraction)
+    if cfg.val_split:
+        train_frames, val_frames = data.frames(cfg.split), data.frames(cfg.val_split)
+        if not val_frames:
+            raise ValueError(f"val_split {cfg.val_split!r}: no frames under {data_root}")
+    else:
+        train_frames, val_frames = split_train_val(data.frames(cfg.split), cfg.val_fraction)
     images, labels = load_frames(train_frames)
     val = list(zip(*load_frames(val_frames)))
     weights = torch.from_numpy(class_weights(labels))
@@ -407,7 +417,7 @@ def train_parser(
     model = ParserNet(ParserConfig(**{**cfg.network, "train_crop": cfg.crop}))
     model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    state: dict[str, Any] = {"step": 0, "elapsed": 0.0, "rng": None}
+    state: dict[str, Any] = {"step": 0, "elapsed": 0.0, "rng": None, "best": None}
     if resume and (ckpt / "state.json").is_file():
         state = _load_checkpoint(ckpt, model, opt)
     rng = np.random.default_rng(cfg.seed)
@@ -431,8 +441,13 @@ def train_parser(
         model.eval()
         acc = evaluate(HeadParser(model, device="cpu"), val)
         model.train()
-        return {"val_miou": f"{acc.mean_iou():.4f}",
-                **{f"val_{n}": f"{v:.4f}" for n, v in zip(L.CLASS_NAMES, acc.iou())}}
+        result = {"val_miou": f"{acc.mean_iou():.4f}",
+                  **{f"val_{n}": f"{v:.4f}" for n, v in zip(L.CLASS_NAMES, acc.iou())}}
+        if cfg.val_split and (state.get("best") is None or acc.mean_iou() > state["best"]["val_miou"]):
+            state["best"] = {"step": step, "val_miou": acc.mean_iou()}
+            export_parser(model, out / "best", fp16=False)
+            model.train()
+        return result
 
     step, elapsed = int(state["step"]), float(state["elapsed"])
     start = time.perf_counter() - elapsed
@@ -468,17 +483,19 @@ def train_parser(
                 print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
             window_loss, window_n, window_t = 0.0, 0, time.perf_counter()
         if elapsed - last_ckpt >= 60 * cfg.checkpoint_every_minutes:
-            _save_checkpoint(ckpt, model, opt, {"step": step, "elapsed": elapsed, "rng": rng.bit_generator.state})
+            _save_checkpoint(ckpt, model, opt, {"step": step, "elapsed": elapsed,
+                                                "rng": rng.bit_generator.state, "best": state.get("best")})
             last_ckpt = elapsed
-    _save_checkpoint(ckpt, model, opt, {"step": step, "elapsed": elapsed, "rng": rng.bit_generator.state})
     final = validate()
+    _save_checkpoint(ckpt, model, opt, {"step": step, "elapsed": elapsed,
+                                        "rng": rng.bit_generator.state, "best": state.get("best")})
     log({"step": step, "elapsed_s": f"{elapsed:.1f}", **final})
     model.eval()
     dst = Path(export) if export else out / "model"
     report = export_parser(model, dst, check=val[:: max(1, len(val) // 48)] if val else None)
     summary = {"steps": step, "minutes": round(elapsed / 60, 2), "threads": cfg.threads, "crop": cfg.crop,
                "batch_size": cfg.batch_size, "train_frames": len(images), "val_frames": len(val),
-               "val": final, "export": report, "device": "cpu"}
+               "val": final, "best": state.get("best"), "export": report, "device": "cpu"}
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     print(f"parser: {step} steps in {elapsed / 60:.1f} min; validation {final}; export {report}", flush=True)
     if dst != out / "model":

@@ -375,6 +375,28 @@ def test_train_parser_runs_logs_and_resumes(tmp_path: Path) -> None:
     assert [r["step"] for r in rows if r["loss"]] == ["2", "4", "6"]
 
 
+def test_train_parser_keeps_the_best_on_a_validation_split(tmp_path: Path) -> None:
+    root = write_synthetic_dataset(tmp_path / "data", splits={"train": 2, "val": 1}, frames_per_clip=3, size=64)
+    cfg = ParserTrainConfig(crop=48, batch_size=2, steps=4, log_every=1, warmup_steps=1, network=dict(TINY),
+                            val_every_minutes=0.0, val_split="val")
+    out = tmp_path / "run"
+    train_parser(cfg, root, out, progress=False)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["train_frames"] == 6 and summary["val_frames"] == 3  # whole clips: no tails held out
+    rows = [r for r in csv.DictReader((out / "log.csv").open()) if r["val_miou"]]
+    scores = [float(r["val_miou"]) for r in rows]
+    best = summary["best"]
+    assert best["val_miou"] == pytest.approx(max(scores), abs=1e-4)
+    assert int(best["step"]) == int(rows[scores.index(max(scores))]["step"])
+    kept = HeadParser(ParserNet.from_pretrained(str(out / "best")).eval(), device="cpu")
+    from changer.data.dataset import TalkingHeads
+    from changer.parsing.train import evaluate
+
+    assert evaluate(kept, TalkingHeads(root).frames("val")).mean_iou() == pytest.approx(best["val_miou"], abs=1e-6)
+    with pytest.raises(ValueError, match="unknown split"):
+        train_parser(ParserTrainConfig(**{**cfg.__dict__, "val_split": "nope"}), root, tmp_path / "r2", progress=False)
+
+
 def test_split_train_val_keeps_clip_tails() -> None:
     from changer.data.dataset import Frame
 
