@@ -107,3 +107,43 @@ def test_attached_neck_changes_no_real_label_map(shared_data) -> None:
         for frame in heads.frames(split)[::10]:
             lab = frame.load_labels()
             assert L.attached_neck(lab) is lab, frame.frame_id
+
+
+def test_fill_head_holes_fills_enclosed_background_only() -> None:
+    lab = _person()
+    lab[10:20, 65:135] = L.HAIR  # thicker hair on top
+    assert L.fill_head_holes(lab) is lab  # nothing to fill: no copy
+    holed = lab.copy()
+    holed[24:34, 90:100] = L.BACKGROUND  # a hole in the hair, surrounded by hair on every side
+    holed[60:66, 95:101] = L.BACKGROUND  # a hole in the face
+    holed[45:50, 75:78] = L.BODY  # an earring-like patch inside the face: not background, kept
+    holed[12:18, 65:70] = L.BACKGROUND  # a notch open to the outside: not a hole
+    out = L.fill_head_holes(holed)
+    want = holed.copy()
+    want[24:34, 90:100] = L.HAIR
+    want[60:66, 95:101] = L.FACE
+    np.testing.assert_array_equal(out, want)
+    small_only = L.fill_head_holes(holed, max_share=0.01)  # the hair hole is 2% of the head, the face hole 0.7%
+    assert (small_only[24:34, 90:100] == L.BACKGROUND).all() and (small_only[60:66, 95:101] == L.FACE).all()
+
+
+def test_fill_head_holes_keeps_holes_at_the_edge_and_large_ones() -> None:
+    lab = np.zeros((60, 60), np.uint8)
+    lab[0:30, 10:50] = L.HAIR
+    lab[0:10, 25:35] = L.BACKGROUND  # touches the top edge: the backdrop, not a hole
+    lab[15:25, 15:45] = L.BACKGROUND  # enclosed but a quarter of the head: a real gap
+    assert L.fill_head_holes(lab) is lab
+    assert L.fill_head_holes(np.zeros((9, 9), np.uint8)).sum() == 0
+
+
+@pytest.mark.data
+def test_fill_head_holes_changes_few_real_label_maps(shared_data) -> None:
+    from PIL import Image
+
+    from changer.data.dataset import TalkingHeads
+
+    heads = TalkingHeads(shared_data)
+    maps = [np.asarray(Image.open(f.label_path)) for s in ("train", "test_hdtf", "test_vox", "test_green")
+            for f in heads.frames(s)[::6]]
+    changed = [float((L.fill_head_holes(m) != m).sum() / L.head_mask(m).sum()) for m in maps]
+    assert sum(c > 0 for c in changed) <= 0.02 * len(maps) and max(changed) < 0.01

@@ -52,8 +52,9 @@ class LabelParser:
     ``clean`` (default) person pixels that are not connected to the main face become
     background (:func:`clean_labels`), as in the talking-heads labels, face/hair blobs
     apart from the person's head become body or background
-    (:func:`changer.labels.single_head`), and neck blobs away from the head become body
-    (:func:`changer.labels.attached_neck`).
+    (:func:`changer.labels.single_head`), neck blobs away from the head become body
+    (:func:`changer.labels.attached_neck`), and background holes inside the head are filled
+    (:func:`changer.labels.fill_head_holes`).
 
     With ``reframe`` (default) a photo whose face is small (a half-body or full-body shot,
     a wide scene) is parsed twice: the first pass finds the face, the second parses a
@@ -102,7 +103,7 @@ class LabelParser:
         return Parsed(labels, face_confidence(logits, _window_crop(face, window)))
 
     def _cleaned(self, labels: np.ndarray) -> np.ndarray:
-        return L.attached_neck(L.single_head(clean_labels(labels))) if self.clean else labels
+        return L.fill_head_holes(L.attached_neck(L.single_head(clean_labels(labels)))) if self.clean else labels
 
     def _parse_window(
         self, rgb: np.ndarray, labels: np.ndarray, window: tuple[int, int, int]
