@@ -244,7 +244,7 @@ class HeadBlendingPipeline:
         res = _resolution(opts.resolution or self.blender.resolution)
         with clock("align"):
             matrix = similarity_matrix(src_lab, tgt_lab, opts.align_scale, opts.align_offset, opts.align_rotate)
-            _check_head_inside(src_lab, matrix, tgt.shape[:2])
+            _check_head_inside(src_lab, matrix, tgt.shape[:2], opts)
             window = working_window(tgt_lab, src_lab, matrix, opts.context)
         if window[2] > 1.5 * res:
             notes.append(
@@ -409,18 +409,25 @@ MIN_HEAD_INSIDE = 0.5
 """Share of the aligned source head's box that must land inside the target picture."""
 
 
-def _check_head_inside(src_lab: np.ndarray, matrix: np.ndarray, shape: tuple[int, int]) -> None:
-    """Refuse an alignment (offset/scale) that puts most of the new head off the picture:
-    the target's head would be removed and hardly anything put in its place."""
+def _check_head_inside(src_lab: np.ndarray, matrix: np.ndarray, shape: tuple[int, int], opts: BlendOptions) -> None:
+    """Refuse an alignment that puts most of the new head off the picture: the target's
+    head would be removed and hardly anything put in its place. With the automatic
+    alignment this means the source's head, as labelled, reaches far beyond its face
+    (hair taken for a busy backdrop, or a second person), and the message says so."""
     x0, y0, x1, y1 = _warped_box(mask_box(L.head_mask(src_lab)), matrix)
     h, w = shape
     inside = max(0, min(x1, w) - max(x0, 0)) * max(0, min(y1, h) - max(y0, 0))
     share = inside / max(1, (x1 - x0) * (y1 - y0))
-    if share < MIN_HEAD_INSIDE:
-        raise InputError(
-            f"the new head would fall mostly outside the picture ({share:.0%} inside): "
-            "reduce the head offset or scale"
-        )
+    if share >= MIN_HEAD_INSIDE:
+        return
+    message = f"the new head would fall mostly outside the picture ({share:.0%} inside): "
+    if opts.align_scale != 1.0 or tuple(opts.align_offset) != (0.0, 0.0):
+        raise InputError(message + "reduce the head offset or scale")
+    raise InputError(
+        message + "the source's head region reaches far beyond its face (is part of the source's "
+        "background, or another person, taken for hair?). Try a source photo with a plainer "
+        "background or one person, a smaller head scale, or give a source label map"
+    )
 
 
 def _place(start: float, lo: float, hi: float, side: int, limit: int) -> int:

@@ -318,6 +318,19 @@ def test_offsets_that_push_the_head_off_the_picture_are_refused(pipe: HeadBlendi
     assert pipe(src, tgt, **kwargs, options=BlendOptions(align_offset=(0.3, 0.0))).image.shape == tgt.shape
 
 
+
+def test_a_source_head_spread_over_its_backdrop_gets_its_own_message(pipe: HeadBlendingPipeline) -> None:
+    """Hair labels over the whole of a wide source (a busy backdrop taken for hair): with
+    the automatic alignment, the message points at the source, not at the sliders."""
+    src, src_lab = _source()
+    wide = cv2.copyMakeBorder(src, 160, 160, 160, 160, cv2.BORDER_REFLECT)
+    wide_lab = cv2.copyMakeBorder(src_lab, 160, 160, 160, 160, cv2.BORDER_CONSTANT, value=L.HAIR)
+    wide_lab[wide_lab == L.BACKGROUND] = L.HAIR
+    tgt, tgt_lab = _person(200, 2)
+    with pytest.raises(InputError, match="reaches far beyond its face") as err:
+        pipe(wide, tgt, source_labels=wide_lab, target_labels=tgt_lab)
+    assert "offset" not in str(err.value)
+
 def test_a_wide_real_photo_keeps_its_body_apart_from_the_neck() -> None:
     """scikit-image's astronaut (a real half-body photo): the parser takes patches of the
     suit and the helmet for neck; only the neck under the face may become a hole."""
