@@ -42,7 +42,7 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from changer import chroma
+from changer import chroma, tone
 from changer import labels as L
 from changer.align import similarity_matrix, warp_head
 from changer.blenders import Blender, load_blender
@@ -60,6 +60,9 @@ GRAY_TOLERANCE = 6
 HOLE_MARGIN = float(np.mean(SampleConfig().hole_margin))
 """Dilation of the removed region, as a fraction of the window side (training's mean)."""
 
+FACE_FEATHER = 0.01
+"""Feather of the face's lightness correction, as a fraction of the window side."""
+
 HEAD_CENTRE_Y = 0.42
 """Where the target head's centre sits in the window (fraction of the side from the top),
 as in the talking-heads training frames."""
@@ -76,8 +79,9 @@ class BlendOptions:
         key_color: RGB key colour of the working foreground; None = the blender's own (a
             model is trained for one key), else the target's detected key, else green.
         color_reference: ``"target"`` (default): the new head takes the target's skin
-            tone (``C`` = the target's own head); ``"source"``: keep the source's colours
-            (``C`` = the source head).
+            tone, its colour (``C`` = the target's own head) and its lightness (the gray
+            face is given the target face's median luma, :mod:`changer.tone`);
+            ``"source"``: keep the source's colours and lightness (``C`` = the source head).
         align_scale: multiplier on the automatic head scale.
         align_offset: ``(dx, dy)`` shift of the head in fractions of the target head size.
         align_rotate: also rotate the head by the difference of the heads' axes.
@@ -259,7 +263,10 @@ class HeadBlendingPipeline:
         chroma_setting = bool(getattr(self.blender, "chroma", True))
         with clock("prepare"):
             crop = _crop_layers(tgt, tgt_lab, layer, window, res, key)
-            inputs = build_inputs(crop, aligned.rgb, aligned.mask, key, opts.color_reference, chroma_setting)
+            lightness = tone.head_curve(src, src_lab, tgt, tgt_lab) if opts.color_reference == "target" else None
+            face = None if lightness is None else warp_head(src, src_lab == L.FACE, _compose(to_win, matrix), (res, res)).mask
+            inputs = build_inputs(crop, aligned.rgb, aligned.mask, key, opts.color_reference, chroma_setting,
+                                  face_curve=(lightness, face))
         with clock("model"):
             raw = np.asarray(self.blender(inputs))
         if raw.shape != (res, res, 3) or raw.dtype != np.uint8:
@@ -505,14 +512,21 @@ def _crop_layers(tgt: np.ndarray, lab: np.ndarray, layer: _Layer, window: Window
 
 
 def build_inputs(
-    crop: _Crop, head_rgb: np.ndarray, head: np.ndarray, key: RGB, color_reference: str, chroma_setting: bool = True
+    crop: _Crop, head_rgb: np.ndarray, head: np.ndarray, key: RGB, color_reference: str, chroma_setting: bool = True,
+    face_curve: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
 ) -> BlendInputs:
     """The :class:`BlendInputs` of the window, as :meth:`changer.data.sample.SampleBuilder.build` makes them.
 
     The removed region is the target's head and neck and the pasted source head, dilated by
     the training's mean hole margin (no random H² at inference: the real cross-identity
-    hole is what H² imitates).
+    hole is what H² imitates). ``face_curve`` ``(lookup table, face mask)`` moves the gray
+    face's lightness (:func:`changer.tone.head_curve`: to the target face's, when the colour
+    comes from the target), feathered over 1% of the side.
     """
+    curve, face = face_curve
+    gray = to_gray(head_rgb)
+    if curve is not None and face is not None:
+        gray = tone.apply_curve_within(gray, curve, face & head, FACE_FEATHER * max(head.shape))
     side = max(head.shape)
     t_head = L.head_mask(crop.labels)
     removed = t_head | (crop.labels == L.NECK) | head
@@ -525,7 +539,7 @@ def build_inputs(
     else:
         color_ref, color_mask = on_black(crop.person, t_head), t_head
     return BlendInputs(
-        target=holed, hole=hole, head_gray=on_black(to_gray(head_rgb), head), head_mask=head,
+        target=holed, hole=hole, head_gray=on_black(gray, head), head_mask=head,
         color_ref=color_ref, color_ref_mask=color_mask, body_ref=on_black(crop.person, body),
         body_ref_mask=body, key_color=key, head_rgb=on_black(head_rgb, head), chroma=chroma_setting,
     )

@@ -319,6 +319,24 @@ def test_offsets_that_push_the_head_off_the_picture_are_refused(pipe: HeadBlendi
 
 
 
+
+def test_the_gray_face_takes_the_target_faces_lightness(pipe: HeadBlendingPipeline) -> None:
+    """With the target as colour reference, the gray head the blender gets has the target
+    face's lightness (a dim photo gets a dim face); with the source, the source's."""
+    from changer import tone
+
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(200, 2)
+    dim = (tgt * 0.5).astype(np.uint8)
+    levels = {}
+    for ref in ("target", "source"):
+        result = pipe(src, dim, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(color_reference=ref))
+        levels[ref] = float(np.median(result.inputs.head_gray[..., 0][result.inputs.head_mask]))
+    src_face, dim_face = tone.face_luma(src, src_lab), tone.face_luma(dim, tgt_lab)
+    assert src_face is not None and dim_face is not None and src_face - dim_face > 40
+    assert abs(levels["source"] - src_face) < 8
+    assert abs(levels["target"] - dim_face) < 12
+
 def test_a_source_head_spread_over_its_backdrop_gets_its_own_message(pipe: HeadBlendingPipeline) -> None:
     """Hair labels over the whole of a wide source (a busy backdrop taken for hair): with
     the automatic alignment, the message points at the source, not at the sliders."""

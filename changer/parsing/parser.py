@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from changer import labels as L
+from changer import tone
 from changer.folders import is_model_folder
 from changer.parsing.network import ParserNet
 
@@ -219,22 +220,17 @@ FACE_LUMINANCE = 130.0
 
 
 def relit(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
-    """``rgb`` with a gamma that brings its face's median luminance to :data:`FACE_LUMINANCE`,
+    """``rgb`` with a gamma that brings its face's median luma to :data:`FACE_LUMINANCE`
+    (:func:`changer.tone.curve_to`),
     or None when the face is bright enough (at least :data:`DARK_FACE`) or there is none.
 
     The face is judged, not the whole picture: a well-lit person on a dark backdrop is
     left alone.
     """
-    face = labels == L.FACE
-    if int(face.sum()) < 16:
+    level = tone.face_luma(rgb, labels)
+    if level is None or level >= DARK_FACE:
         return None
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    median = float(np.median(gray[face]))
-    if median >= DARK_FACE:
-        return None
-    gamma = np.log(FACE_LUMINANCE / 255.0) / np.log(max(median, 1.0) / 255.0)
-    table = np.round(255.0 * (np.arange(256) / 255.0) ** gamma).astype(np.uint8)
-    return cv2.LUT(rgb, table)
+    return tone.apply_curve(rgb, tone.curve_to(level, FACE_LUMINANCE))
 
 
 def _window_borders(window: tuple[int, int, int], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
