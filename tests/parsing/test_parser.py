@@ -220,10 +220,10 @@ def _coordinate_picture(h: int, w: int) -> np.ndarray:
     return np.stack([y % 256, x % 256, (y // 256) * 16 + x // 256], -1).astype(np.uint8)
 
 
-def _oracle_parser(tiny_dir: Path, truth: np.ndarray, reframe: bool) -> tuple[HeadParser, list]:
+def _oracle_parser(tiny_dir: Path, truth: np.ndarray, reframe: bool, flip: bool = False) -> tuple[HeadParser, list]:
     """A parser whose network returns the true labels of whatever part of the
     :func:`_coordinate_picture` it is shown; records the sizes it is shown."""
-    parser = HeadParser.from_pretrained(tiny_dir, device="cpu", reframe=reframe)
+    parser = HeadParser.from_pretrained(tiny_dir, device="cpu", reframe=reframe, flip=flip)
     calls: list[tuple[int, int]] = []
 
     def logits(rgb: np.ndarray) -> np.ndarray:
@@ -253,6 +253,30 @@ def test_reframe_reparses_a_window_around_a_small_face(tiny_dir: Path) -> None:
     plain, calls = _oracle_parser(tiny_dir, truth, reframe=False)
     plain(picture)
     assert calls == [(300, 500)]
+    mirrored, calls = _oracle_parser(tiny_dir, truth, reframe=True, flip=True)
+    np.testing.assert_array_equal(mirrored(picture), truth)  # the mirror pass lands back in place
+    assert calls == [(300, 500), (300, 500), (side, side), (side, side)]
+
+
+def test_flip_averages_labels_but_the_confidence_is_the_plain_pass(tiny_dir: Path) -> None:
+    """A network that is sure of a face on the picture's left half and unsure of it on the
+    mirror image: the labels follow the mean, the confidence the plain pass alone."""
+    parser = HeadParser.from_pretrained(tiny_dir, device="cpu", reframe=False, relight=False, flip=True)
+    picture = np.zeros((40, 40, 3), np.uint8)
+    picture[:, :20] = 200  # the left half is bright: the "face" side
+    labels = np.zeros((40, 40), np.uint8)
+    labels[10:30, 4:16] = L.FACE
+
+    def logits(rgb: np.ndarray) -> np.ndarray:
+        shown = labels if rgb[0, 0, 0] == 200 else labels[:, ::-1]  # the mirror image: the face on the right
+        out = np.eye(L.NUM_CLASSES, dtype=np.float32)[shown].transpose(2, 0, 1) * (4.0 if rgb[0, 0, 0] == 200 else 1.0)
+        return out
+
+    parser.logits = logits  # type: ignore[method-assign]
+    parsed = parser.parse(picture)
+    np.testing.assert_array_equal(parsed.labels, labels)
+    sure = face_confidence(np.eye(L.NUM_CLASSES, dtype=np.float32)[labels].transpose(2, 0, 1) * 4.0, labels == L.FACE)
+    assert parsed.face_confidence == pytest.approx(sure)
 
 
 
@@ -279,7 +303,7 @@ def test_relit_brightens_dark_faces_only() -> None:
 def test_parse_relights_an_underexposed_photo(tiny_dir: Path) -> None:
     dark, labels = _face_picture(40, 10)
     for relight, face_medians in ((True, [40.0, FACE_LUMINANCE]), (False, [40.0])):
-        parser = HeadParser.from_pretrained(tiny_dir, device="cpu", reframe=False, relight=relight)
+        parser = HeadParser.from_pretrained(tiny_dir, device="cpu", reframe=False, relight=relight, flip=False)
         seen: list[float] = []
 
         def logits(rgb: np.ndarray, seen: list[float] = seen) -> np.ndarray:
