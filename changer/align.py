@@ -185,6 +185,13 @@ def warp_head(
     return AlignedHead(rgb=rgb, mask=warped, matrix=np.asarray(matrix, np.float64))
 
 
+def warp_mask(mask: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A boolean mask warped by ``matrix`` into an ``(H, W)`` canvas (bilinear, then >= 0.5)."""
+    h, w = size
+    return cv2.warpAffine(mask.astype(np.float32), np.asarray(matrix, np.float64), (w, h),
+                          flags=cv2.INTER_LINEAR, borderValue=0) >= 0.5
+
+
 def align_head(
     source_img: np.ndarray,
     source_labels: np.ndarray,

@@ -44,7 +44,7 @@ import numpy as np
 
 from changer import chroma, tone
 from changer import labels as L
-from changer.align import similarity_matrix, warp_head
+from changer.align import similarity_matrix, warp_head, warp_mask
 from changer.blenders import Blender, load_blender
 from changer.data.augment import dilate, mask_box
 from changer.data.sample import SampleConfig, on_black, on_key, to_gray
@@ -211,7 +211,7 @@ class HeadBlendingPipeline:
         with clock("parse" if source_labels is None or target_labels is None else "load"):
             src_lab = self._labels(src.rgb, source_labels, "source")
             tgt_lab = self._labels(tgt.rgb, target_labels, "target")
-        return self._blend(src.rgb, src_lab, tgt.rgb, tgt_lab, bg, opts, notes, clock)
+        return self._blend(src.rgb, src_lab, tgt.rgb, tgt_lab, bg, opts, notes, clock, source_labelled=source_labels is not None)
 
     # ----------------------------------------------------------------------- steps
 
@@ -236,6 +236,7 @@ class HeadBlendingPipeline:
     def _blend(
         self, src: np.ndarray, src_lab: np.ndarray, tgt: np.ndarray, tgt_lab: np.ndarray,
         bg: np.ndarray | None, opts: BlendOptions, notes: list[str], clock: _Stopwatch | None = None,
+        source_labelled: bool = False,
     ) -> BlendResult:
         clock = clock or _Stopwatch(None)
         if not L.head_mask(tgt_lab).any():
@@ -248,7 +249,7 @@ class HeadBlendingPipeline:
         res = _resolution(opts.resolution or self.blender.resolution)
         with clock("align"):
             matrix = similarity_matrix(src_lab, tgt_lab, opts.align_scale, opts.align_offset, opts.align_rotate)
-            _check_head_inside(src_lab, matrix, tgt.shape[:2], opts)
+            _check_head_inside(src_lab, matrix, tgt.shape[:2], opts, source_labelled)
             window = working_window(tgt_lab, src_lab, matrix, opts.context)
         if window[2] > 1.5 * res:
             notes.append(
@@ -264,7 +265,7 @@ class HeadBlendingPipeline:
         with clock("prepare"):
             crop = _crop_layers(tgt, tgt_lab, layer, window, res, key)
             lightness = tone.head_curve(src, src_lab, tgt, tgt_lab) if opts.color_reference == "target" else None
-            face = None if lightness is None else warp_head(src, src_lab == L.FACE, _compose(to_win, matrix), (res, res)).mask
+            face = None if lightness is None else warp_mask(L.main_face_mask(src_lab), _compose(to_win, matrix), (res, res))
             inputs = build_inputs(crop, aligned.rgb, aligned.mask, key, opts.color_reference, chroma_setting,
                                   face_curve=(lightness, face))
         with clock("model"):
@@ -416,11 +417,14 @@ MIN_HEAD_INSIDE = 0.5
 """Share of the aligned source head's box that must land inside the target picture."""
 
 
-def _check_head_inside(src_lab: np.ndarray, matrix: np.ndarray, shape: tuple[int, int], opts: BlendOptions) -> None:
+def _check_head_inside(
+    src_lab: np.ndarray, matrix: np.ndarray, shape: tuple[int, int], opts: BlendOptions, source_labelled: bool = False
+) -> None:
     """Refuse an alignment that puts most of the new head off the picture: the target's
     head would be removed and hardly anything put in its place. With the automatic
     alignment this means the source's head, as labelled, reaches far beyond its face
-    (hair taken for a busy backdrop, or a second person), and the message says so."""
+    (hair taken for a busy backdrop, or a second person), and the message says so; it
+    names the label map when the user gave one (``source_labelled``)."""
     x0, y0, x1, y1 = _warped_box(mask_box(L.head_mask(src_lab)), matrix)
     h, w = shape
     inside = max(0, min(x1, w) - max(x0, 0)) * max(0, min(y1, h) - max(y0, 0))
@@ -430,6 +434,9 @@ def _check_head_inside(src_lab: np.ndarray, matrix: np.ndarray, shape: tuple[int
     message = f"the new head would fall mostly outside the picture ({share:.0%} inside): "
     if opts.align_scale != 1.0 or tuple(opts.align_offset) != (0.0, 0.0):
         raise InputError(message + "reduce the head offset or scale")
+    if source_labelled:
+        raise InputError(message + "the source label map's head (face and hair) reaches far beyond its face: "
+                         "check the label map, or use a smaller head scale")
     raise InputError(
         message + "the source's head region reaches far beyond its face (is part of the source's "
         "background, or another person, taken for hair?). Try a source photo with a plainer "

@@ -116,7 +116,7 @@ def test_fill_head_holes_fills_enclosed_background_only() -> None:
     holed = lab.copy()
     holed[24:34, 90:100] = L.BACKGROUND  # a hole in the hair, surrounded by hair on every side
     holed[60:66, 95:101] = L.BACKGROUND  # a hole in the face
-    holed[45:50, 75:78] = L.BODY  # an earring-like patch inside the face: not background, kept
+    holed[45:50, 80:83] = L.BODY  # an earring-like patch inside the face: not background, kept
     holed[12:18, 65:70] = L.BACKGROUND  # a notch open to the outside: not a hole
     out = L.fill_head_holes(holed)
     want = holed.copy()

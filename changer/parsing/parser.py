@@ -64,7 +64,7 @@ class LabelParser:
     network was trained on; outside that window the first pass's neck/body labels stay.
 
     With ``relight`` (default) an underexposed photo (a dark parsed face) is parsed once more
-    from a brightened copy (:func:`relit`); the labels and confidence are that parse's.
+    from a brightened copy (:func:`relit`); the labels are that parse's (see :meth:`parse`).
 
     With ``flip`` (default) the labels come from the mean of the logits of the picture and of
     its mirror image (:meth:`_logits`): on the 144 held-out frames the bundled parser's mean
@@ -89,7 +89,7 @@ class LabelParser:
         """The label map and how sure the network is of the face in it (:class:`Parsed`).
 
         With ``relight`` (default), a photo whose parsed face is dark (median luminance
-        below :data:`DARK_FACE`) is parsed again after a gamma that brings the face to
+        below :data:`DARK_FACE`) is parsed again after a gamma that brings the face towards
         :data:`FACE_LUMINANCE` (:func:`relit`): underexposed photos otherwise get
         backgrounds taken for hair and face. Only the parser sees the brightened copy; the
         face confidence is the lower of the two passes' (a dark texture brightened can look
@@ -101,6 +101,8 @@ class LabelParser:
         if brighter is None:
             return parsed
         again = self._parse_once(brighter)
+        if not (again.labels == L.FACE).any():
+            return parsed
         # brightening must not make a picture look more like a face than it did
         return Parsed(again.labels, min(parsed.face_confidence, again.face_confidence))
 
@@ -251,7 +253,8 @@ FACE_LUMINANCE = 130.0
 
 def relit(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
     """``rgb`` with a gamma that brings its face's median luma to :data:`FACE_LUMINANCE`
-    (:func:`changer.tone.curve_to`),
+    (:func:`changer.tone.curve_to`; a face darker than about 34 gets the strongest gamma it
+    allows and ends below that),
     or None when the face is bright enough (at least :data:`DARK_FACE`) or there is none.
 
     The face is judged, not the whole picture: a well-lit person on a dark backdrop is

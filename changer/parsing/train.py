@@ -336,6 +336,12 @@ def _load_checkpoint(folder: Path, model: ParserNet, opt: torch.optim.Optimizer)
 # --------------------------------------------------------------------------- export
 
 
+def _plain(model: ParserNet) -> HeadParser:
+    """The network as training judges it: one pass, no mirror or relit second pass (those
+    are inference choices; validation scores stay comparable with earlier runs' logs)."""
+    return HeadParser(model, device="cpu", relight=False, flip=False)
+
+
 def export_parser(model: ParserNet, dst: str | Path, check: list[tuple[np.ndarray, np.ndarray]] | None = None,
                   fp16: bool | None = None) -> dict[str, Any]:
     """Save ``model`` to ``dst`` (``config.json`` + ``model.safetensors`` + README.md).
@@ -349,13 +355,13 @@ def export_parser(model: ParserNet, dst: str | Path, check: list[tuple[np.ndarra
     if fp16 is None:
         fp16 = True
         if check:
-            ref = evaluate(HeadParser(model, device="cpu"), check)
+            ref = evaluate(_plain(model), check)
             half = ParserNet(model.config)
             half.load_state_dict({k: v.half().float() if v.is_floating_point() else v
                                   for k, v in model.state_dict().items()})
-            half_parser = HeadParser(half.eval(), device="cpu")
+            half_parser = _plain(half.eval())
             low = evaluate(half_parser, check)
-            base = HeadParser(model, device="cpu")
+            base = _plain(model)
             changed = sum(int((half_parser(img) != base(img)).sum()) for img, _ in check)
             pixels = sum(lab.size for _, lab in check)
             report = {"miou_fp32": ref.mean_iou(), "miou_fp16": low.mean_iou(), "changed_pixels": changed / pixels}
@@ -406,8 +412,10 @@ def train_parser(
     data = TalkingHeads(data_root)
     if cfg.val_split:
         train_frames, val_frames = data.frames(cfg.split), data.frames(cfg.val_split)
-        if not val_frames:
-            raise ValueError(f"val_split {cfg.val_split!r}: no frames under {data_root}")
+        shared = sorted({f.identity for f in train_frames} & {f.identity for f in val_frames})
+        if shared:
+            raise ValueError(f"val_split {cfg.val_split!r} shares identities with {cfg.split!r} ({', '.join(shared)}): "
+                             "it would not measure people the parser never saw")
     else:
         train_frames, val_frames = split_train_val(data.frames(cfg.split), cfg.val_fraction)
     images, labels = load_frames(train_frames)
@@ -420,6 +428,8 @@ def train_parser(
     state: dict[str, Any] = {"step": 0, "elapsed": 0.0, "rng": None, "best": None}
     if resume and (ckpt / "state.json").is_file():
         state = _load_checkpoint(ckpt, model, opt)
+    if resume and (out / "best" / "score.json").is_file():  # best/ may be newer than the checkpoint
+        state["best"] = json.loads((out / "best" / "score.json").read_text())
     rng = np.random.default_rng(cfg.seed)
     if state.get("rng"):
         rng.bit_generator.state = state["rng"]
@@ -439,13 +449,14 @@ def train_parser(
         if not val:
             return {}
         model.eval()
-        acc = evaluate(HeadParser(model, device="cpu"), val)
+        acc = evaluate(_plain(model), val)
         model.train()
         result = {"val_miou": f"{acc.mean_iou():.4f}",
                   **{f"val_{n}": f"{v:.4f}" for n, v in zip(L.CLASS_NAMES, acc.iou())}}
         if cfg.val_split and (state.get("best") is None or acc.mean_iou() > state["best"]["val_miou"]):
             state["best"] = {"step": step, "val_miou": acc.mean_iou()}
             export_parser(model, out / "best", fp16=False)
+            (out / "best" / "score.json").write_text(json.dumps(state["best"]))
             model.train()
         return result
 

@@ -259,25 +259,31 @@ def test_reframe_reparses_a_window_around_a_small_face(tiny_dir: Path) -> None:
 
 
 def test_flip_averages_labels_but_the_confidence_is_the_plain_pass(tiny_dir: Path) -> None:
-    """A network that is sure of a face on the picture's left half and unsure of it on the
-    mirror image: the labels follow the mean, the confidence the plain pass alone."""
-    parser = HeadParser.from_pretrained(tiny_dir, device="cpu", reframe=False, relight=False, flip=True)
+    """The plain pass is sure of a face and unsure of a strip of hair beside it; the mirror
+    pass sees no hair there: the labels follow the mean, the confidence the plain pass."""
     picture = np.zeros((40, 40, 3), np.uint8)
-    picture[:, :20] = 200  # the left half is bright: the "face" side
-    labels = np.zeros((40, 40), np.uint8)
-    labels[10:30, 4:16] = L.FACE
+    picture[:, :20] = 200  # the plain picture is bright on the left, its mirror image on the right
+    face = np.zeros((40, 40), bool)
+    face[10:30, 4:16] = True
+    plain = np.zeros((L.NUM_CLASSES, 40, 40), np.float32)
+    plain[L.FACE][face] = 4.0
+    plain[L.HAIR, 10:30, 16:18] = 1.0  # a weak hair strip beside the face, plain pass only
+    mirror = np.zeros_like(plain)  # what the mirror pass gives, already mirrored back
+    mirror[L.FACE][face] = 1.0  # the face, less sure
+    mirror[L.BACKGROUND, 10:30, 16:18] = 3.0  # no hair
 
     def logits(rgb: np.ndarray) -> np.ndarray:
-        shown = labels if rgb[0, 0, 0] == 200 else labels[:, ::-1]  # the mirror image: the face on the right
-        out = np.eye(L.NUM_CLASSES, dtype=np.float32)[shown].transpose(2, 0, 1) * (4.0 if rgb[0, 0, 0] == 200 else 1.0)
-        return out
+        return plain if rgb[0, 0, 0] == 200 else np.ascontiguousarray(mirror[:, :, ::-1])
 
-    parser.logits = logits  # type: ignore[method-assign]
-    parsed = parser.parse(picture)
-    np.testing.assert_array_equal(parsed.labels, labels)
-    sure = face_confidence(np.eye(L.NUM_CLASSES, dtype=np.float32)[labels].transpose(2, 0, 1) * 4.0, labels == L.FACE)
-    assert parsed.face_confidence == pytest.approx(sure)
-
+    parsers = {}
+    for flip in (True, False):
+        parsers[flip] = HeadParser.from_pretrained(tiny_dir, device="cpu", reframe=False, relight=False, flip=flip)
+        parsers[flip].logits = logits  # type: ignore[method-assign]
+    parsed = parsers[True].parse(picture)
+    np.testing.assert_array_equal(parsed.labels, np.where(face, L.FACE, L.BACKGROUND))  # the strip loses in the mean
+    assert parsed.face_confidence == pytest.approx(face_confidence(plain, face))
+    assert parsed.face_confidence > face_confidence((plain + mirror) / 2, face) + 0.1
+    assert (parsers[False](picture)[10:30, 16:18] == L.HAIR).all()  # without the mirror pass the strip stays
 
 
 def _face_picture(face_value: int, backdrop: int) -> tuple[np.ndarray, np.ndarray]:
@@ -302,17 +308,24 @@ def test_relit_brightens_dark_faces_only() -> None:
 
 def test_parse_relights_an_underexposed_photo(tiny_dir: Path) -> None:
     dark, labels = _face_picture(40, 10)
+    wider = labels.copy()
+    wider[16:48, 44:50] = L.HAIR  # what the brightened copy reveals beside the face
+    dim = np.eye(L.NUM_CLASSES, dtype=np.float32)[labels].transpose(2, 0, 1) * 2.0
     for relight, face_medians in ((True, [40.0, FACE_LUMINANCE]), (False, [40.0])):
         parser = HeadParser.from_pretrained(tiny_dir, device="cpu", reframe=False, relight=relight, flip=False)
         seen: list[float] = []
 
         def logits(rgb: np.ndarray, seen: list[float] = seen) -> np.ndarray:
             seen.append(float(np.median(rgb[labels == L.FACE])))
-            return np.eye(L.NUM_CLASSES, dtype=np.float32)[labels].transpose(2, 0, 1)
+            if seen[-1] < 100:
+                return dim
+            return np.eye(L.NUM_CLASSES, dtype=np.float32)[wider].transpose(2, 0, 1) * 5.0  # surer when lit
 
         parser.logits = logits  # type: ignore[method-assign]
-        np.testing.assert_array_equal(parser(dark), labels)
+        parsed = parser.parse(dark)
         assert seen == pytest.approx(face_medians, abs=1)  # the second pass sees the brightened copy
+        np.testing.assert_array_equal(parsed.labels, wider if relight else labels)  # labels: the last pass's
+        assert parsed.face_confidence == pytest.approx(face_confidence(dim, labels == L.FACE))  # the lower one
 
 
 @pytest.mark.data
@@ -469,10 +482,11 @@ def test_train_parser_keeps_the_best_on_a_validation_split(tmp_path: Path) -> No
     summary = json.loads((out / "summary.json").read_text())
     assert summary["train_frames"] == 6 and summary["val_frames"] == 3  # whole clips: no tails held out
     rows = [r for r in csv.DictReader((out / "log.csv").open()) if r["val_miou"]]
-    scores = [float(r["val_miou"]) for r in rows]
+    scores = {int(r["step"]): float(r["val_miou"]) for r in rows}
     best = summary["best"]
-    assert best["val_miou"] == pytest.approx(max(scores), abs=1e-4)
-    assert int(best["step"]) == int(rows[scores.index(max(scores))]["step"])
+    assert best["val_miou"] == pytest.approx(max(scores.values()), abs=1e-4)  # the log rounds to 4 decimals
+    assert scores[int(best["step"])] == pytest.approx(best["val_miou"], abs=1e-4)
+    assert json.loads((out / "best" / "score.json").read_text()) == best  # what a resume starts from
     kept = HeadParser(ParserNet.from_pretrained(str(out / "best")).eval(), device="cpu")
     from changer.data.dataset import TalkingHeads
     from changer.parsing.train import evaluate
@@ -480,6 +494,8 @@ def test_train_parser_keeps_the_best_on_a_validation_split(tmp_path: Path) -> No
     assert evaluate(kept, TalkingHeads(root).frames("val")).mean_iou() == pytest.approx(best["val_miou"], abs=1e-6)
     with pytest.raises(ValueError, match="unknown split"):
         train_parser(ParserTrainConfig(**{**cfg.__dict__, "val_split": "nope"}), root, tmp_path / "r2", progress=False)
+    with pytest.raises(ValueError, match="shares identities"):
+        train_parser(ParserTrainConfig(**{**cfg.__dict__, "val_split": "train"}), root, tmp_path / "r3", progress=False)
 
 
 def test_split_train_val_keeps_clip_tails() -> None:
