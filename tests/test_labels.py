@@ -147,3 +147,10 @@ def test_fill_head_holes_changes_few_real_label_maps(shared_data) -> None:
             for f in heads.frames(s)[::6]]
     changed = [float((L.fill_head_holes(m) != m).sum() / L.head_mask(m).sum()) for m in maps]
     assert sum(c > 0 for c in changed) <= 0.02 * len(maps) and max(changed) < 0.01
+
+
+def test_in_components_matches_isin() -> None:
+    rng = np.random.default_rng(0)
+    cc = rng.integers(0, 7, (30, 40)).astype(np.int32)
+    for ids in (np.array([1, 3]), np.array([], np.int64), np.array([0, 6, 9])):
+        np.testing.assert_array_equal(L.in_components(cc, ids), np.isin(cc, ids))

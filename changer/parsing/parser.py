@@ -144,7 +144,7 @@ class LabelParser:
         pad = _window_borders(window, rgb.shape)
         crop = _window_crop(rgb, window, cv2.BORDER_REPLICATE)
         # the head lies inside the window by construction: outside it keep neck/body only
-        outside = np.where(np.isin(labels, (L.NECK, L.BODY)), labels, L.BACKGROUND).astype(np.uint8)
+        outside = np.where((labels == L.NECK) | (labels == L.BODY), labels, L.BACKGROUND).astype(np.uint8)
 
         def to_labels(scores: np.ndarray) -> np.ndarray:
             inner = upsample_argmax(scores, crop.shape[:2])[pad[0]:side - pad[1], pad[2]:side - pad[3]]
@@ -331,7 +331,7 @@ def clean_labels(labels: np.ndarray, min_face_share: float = 0.3) -> np.ndarray:
     fg = labels != L.BACKGROUND
     _, fg_cc = cv2.connectedComponents(fg.astype(np.uint8), connectivity=8)
     keep = np.zeros(fg_cc.max() + 1, bool)
-    keep[np.unique(fg_cc[np.isin(face_cc, main)])] = True
+    keep[np.unique(fg_cc[L.in_components(face_cc, main)])] = True
     keep[0] = False
     stray = fg & ~keep[fg_cc]
     if not stray.any():
