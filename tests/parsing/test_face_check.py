@@ -75,7 +75,7 @@ def test_faces_pass_and_most_non_faces_are_refused(parser) -> None:
     crops = lfw_subset()
     faces, others = crops[:100:2], crops[100::2]
     assert all(passes(img) for img in faces)
-    assert sum(passes(img) for img in others) <= 0.3 * len(others)  # 9 of 50 with session 11's parser, 3 with 12's
+    assert sum(passes(img) for img in others) <= 0.2 * len(others)  # 9 of 50 with session 11's parser, 3 with 12's
 
 
 def test_real_photos_pass_and_textures_are_refused(parser) -> None:
