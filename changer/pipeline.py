@@ -209,14 +209,15 @@ class HeadBlendingPipeline:
             bg = load_image(background, "background") if opts.output_background == "image" else None
         notes += _size_notes(src, "source") + _size_notes(tgt, "target")
         with clock("parse" if source_labels is None or target_labels is None else "load"):
-            src_lab = self._labels(src.rgb, source_labels, "source")
-            tgt_lab = self._labels(tgt.rgb, target_labels, "target")
+            src_lab = self._labels(src.rgb, source_labels, "source", notes)
+            tgt_lab = self._labels(tgt.rgb, target_labels, "target", notes)
         return self._blend(src.rgb, src_lab, tgt.rgb, tgt_lab, bg, opts, notes, clock, source_labelled=source_labels is not None)
 
     # ----------------------------------------------------------------------- steps
 
-    def _labels(self, img: np.ndarray, given: ImageSource | None, name: str) -> np.ndarray:
-        """User labels (validated, fitted to the image) or the parser's."""
+    def _labels(self, img: np.ndarray, given: ImageSource | None, name: str, notes: list[str]) -> np.ndarray:
+        """User labels (validated, fitted to the image) or the parser's (a note when the
+        parser had to brighten an underexposed photo)."""
         if given is not None:
             return load_labels(given, f"{name} labels", size=img.shape[:2])
         parser = self.parser or find_parser()
@@ -231,6 +232,8 @@ class HeadBlendingPipeline:
             raise InputError(
                 f"{name}: no face found ({problem}). Use a photo where a face is clearly visible, or give a label map."
             )
+        if parsed.relit:
+            notes.append(f"the {name} photo is dark: it was parsed from a brightened copy (the picture itself is unchanged)")
         return load_labels(parsed.labels, f"{name} labels (parsed)", size=img.shape[:2])
 
     def _blend(
@@ -265,6 +268,7 @@ class HeadBlendingPipeline:
         with clock("prepare"):
             crop = _crop_layers(tgt, tgt_lab, layer, window, res, key)
             lightness = tone.head_curve(src, src_lab, tgt, tgt_lab) if opts.color_reference == "target" else None
+            notes += _lightness_notes(lightness)
             face = None if lightness is None else warp_mask(L.main_face_mask(src_lab), _compose(to_win, matrix), (res, res))
             inputs = build_inputs(crop, aligned.rgb, aligned.mask, key, opts.color_reference, chroma_setting,
                                   face_curve=(lightness, face))
@@ -608,6 +612,22 @@ def _original_background(tgt: np.ndarray, old_person: np.ndarray, area: np.ndarr
     painted = cv2.inpaint(small, small_fill, 5, cv2.INPAINT_TELEA)
     painted = cv2.resize(painted, (w, h), interpolation=cv2.INTER_LINEAR)
     return np.where(fill[..., None], painted, tgt)
+
+
+LIGHTNESS_NOTE_SHIFT = 25
+"""A note tells the user when the face's lightness moves the face's middle gray by more than this."""
+
+
+def _lightness_notes(curve: np.ndarray | None) -> list[str]:
+    """A note when matching the target's lighting visibly darkens or brightens the new face."""
+    if curve is None:
+        return []
+    shift = int(curve[128]) - 128
+    if abs(shift) <= LIGHTNESS_NOTE_SHIFT:
+        return []
+    way = "darkened" if shift < 0 else "brightened"
+    note = f"the new face was {way} to match the target's lighting and skin tone (with the source as colour reference it keeps its own)"
+    return [note]
 
 
 def is_grayscale(pixels: np.ndarray, tolerance: int = GRAY_TOLERANCE) -> bool:

@@ -341,6 +341,25 @@ def test_the_gray_face_takes_the_target_faces_lightness(pipe: HeadBlendingPipeli
     bent = head & (gray["target"] != gray["source"])
     assert 0.2 * head.sum() < bent.sum() < 0.95 * head.sum()  # the face, not the hair
     assert abs(float(np.median(gray["target"][bent])) - dim_face) < 12
+    darkened = pipe(src, dim, source_labels=src_lab, target_labels=tgt_lab)
+    assert any("darkened to match the target's lighting" in n for n in darkened.notes)
+    assert not any("lighting" in n for n in result.notes)  # the source as colour reference: no note
+
+
+def test_a_relit_parse_is_noted(pipe: HeadBlendingPipeline) -> None:
+    from changer.parsing.parser import Parsed
+
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(200, 2)
+
+    class DarkPhotoParser:
+        def parse(self, img: np.ndarray) -> Parsed:
+            is_source = img.shape[:2] == src.shape[:2]
+            return Parsed(src_lab if is_source else tgt_lab, 0.95, relit=is_source)
+
+    result = HeadBlendingPipeline(pipe.blender, parser=DarkPhotoParser())(src, tgt)
+    assert [n for n in result.notes if "brightened copy" in n] == [
+        "the source photo is dark: it was parsed from a brightened copy (the picture itself is unchanged)"]
 
 
 def test_a_source_head_spread_over_its_backdrop_gets_its_own_message(pipe: HeadBlendingPipeline) -> None:

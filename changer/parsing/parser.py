@@ -44,6 +44,8 @@ class Parsed:
 
     labels: np.ndarray
     face_confidence: float
+    relit: bool = False
+    """Whether the labels come from a brightened copy of an underexposed photo (:func:`relit`)."""
 
 
 class LabelParser:
@@ -105,7 +107,7 @@ class LabelParser:
         if not (again.labels == L.FACE).any():
             return parsed
         # brightening must not make a picture look more like a face than it did
-        return Parsed(again.labels, min(parsed.face_confidence, again.face_confidence))
+        return Parsed(again.labels, min(parsed.face_confidence, again.face_confidence), relit=True)
 
     def _parse_once(self, rgb: np.ndarray) -> Parsed:
         plain, mean = self._logits(rgb)
