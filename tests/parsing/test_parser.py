@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -257,6 +258,21 @@ def test_reframe_reparses_a_window_around_a_small_face(tiny_dir: Path) -> None:
     np.testing.assert_array_equal(mirrored(picture), truth)  # the mirror pass lands back in place
     assert calls == [(300, 500), (300, 500), (side, side), (side, side)]
 
+
+
+def test_large_pictures_are_labelled_at_the_capped_size(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above PARSE_MAX_SIDE the labels are made at that size and scaled back (nearest)."""
+    monkeypatch.setattr(parser_module, "PARSE_MAX_SIDE", 64)
+    parser = HeadParser.from_pretrained(tiny_dir, device="cpu")
+    img, _ = synthetic_person(128, np.random.default_rng(5))
+    img = cv2.resize(img, (160, 128))
+    small = cv2.resize(img, (64, 51), interpolation=cv2.INTER_AREA)
+    parsed, at_cap = parser.parse(img), parser.parse(small)
+    assert parsed.labels.shape == (128, 160)
+    np.testing.assert_array_equal(parsed.labels, cv2.resize(at_cap.labels, (160, 128), interpolation=cv2.INTER_NEAREST))
+    assert parsed.face_confidence == at_cap.face_confidence
+    monkeypatch.setattr(parser_module, "PARSE_MAX_SIDE", 4096)
+    assert parser.parse(small).labels.shape == (51, 64)  # at or under the cap: as before
 
 def test_flip_averages_labels_but_the_confidence_is_the_plain_pass(tiny_dir: Path) -> None:
     """The plain pass is sure of a face and unsure of a strip of hair beside it; the mirror
