@@ -113,6 +113,7 @@ class LabelParser:
                       parsed.relit)
 
     def _parse_lit(self, rgb: np.ndarray) -> Parsed:
+        """One parse, and with ``relight`` a second from a brightened copy when the face is dark."""
         parsed = self._parse_once(rgb)
         brighter = relit(rgb, parsed.labels) if self.relight else None
         if brighter is None:
