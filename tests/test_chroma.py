@@ -351,3 +351,17 @@ def test_bad_inputs_raise_value_error():
         chroma.to_key_setting(img, np.zeros((8, 8), dtype=np.float32), (0, 177))
     with pytest.raises(ValueError, match="alpha has shape"):
         chroma.suppress_spill(img, GREEN, np.zeros((4, 4), dtype=np.float32))
+
+
+def test_composite_equals_the_float_formula_everywhere() -> None:
+    """The fast path (copies where the matte is 0 or 1) gives the formula's values exactly."""
+    rng = np.random.default_rng(3)
+    fg = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    bg = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    alpha = rng.random((40, 50)).astype(np.float32)
+    alpha[rng.random((40, 50)) < 0.3] = 0.0
+    alpha[rng.random((40, 50)) < 0.3] = 1.0
+    for background in (bg, (0, 177, 64)):
+        ref = np.asarray(background, np.float32)
+        want = np.clip(np.rint(fg * alpha[..., None] + ref * (1 - alpha[..., None])), 0, 255).astype(np.uint8)
+        np.testing.assert_array_equal(chroma.composite(fg, alpha, background), want)
