@@ -161,6 +161,13 @@ def similarity_matrix(
     return np.hstack([linear, translation[:, None]])
 
 
+def warp_mask(mask: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A boolean mask warped by ``matrix`` into an ``(H, W)`` canvas (bilinear, then >= 0.5)."""
+    h, w = size
+    return cv2.warpAffine(mask.astype(np.float32), np.asarray(matrix, np.float64), (w, h),
+                          flags=cv2.INTER_LINEAR, borderValue=0) >= 0.5
+
+
 def warp_head(
     source_img: np.ndarray, source_mask: np.ndarray, matrix: np.ndarray, size: tuple[int, int]
 ) -> AlignedHead:
@@ -180,16 +187,9 @@ def warp_head(
         back = np.diag([sw / pre[0], sh / pre[1], 1.0])
         m = (np.vstack([m, [0, 0, 1]]) @ back)[:2]
     rgb = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    warped = cv2.warpAffine(mask, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0) >= 0.5
+    warped = warp_mask(mask, m, size)
     rgb[~warped] = 0
     return AlignedHead(rgb=rgb, mask=warped, matrix=np.asarray(matrix, np.float64))
-
-
-def warp_mask(mask: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """A boolean mask warped by ``matrix`` into an ``(H, W)`` canvas (bilinear, then >= 0.5)."""
-    h, w = size
-    return cv2.warpAffine(mask.astype(np.float32), np.asarray(matrix, np.float64), (w, h),
-                          flags=cv2.INTER_LINEAR, borderValue=0) >= 0.5
 
 
 def align_head(

@@ -139,8 +139,8 @@ def fill_head_holes(labels: np.ndarray, max_share: float = HEAD_HOLE_SHARE) -> n
     colours; a pasted head would carry each one as a patch of the generator's fill. The
     talking-heads labels almost never have such holes (7 of 700 maps, every third frame of
     all splits, at most 0.6% of the head), so a hole of background pixels that the head
-    surrounds on every side, up to
-    ``max_share`` of the head's area, takes the class (face or hair) that borders it most.
+    surrounds on every side, up to ``max_share`` of the head's area, takes the class (face
+    or hair) that borders it most.
     Holes holding neck or body pixels (an earring, a microphone) are left alone.
     """
     head = head_mask(labels)

@@ -37,9 +37,10 @@ class Parsed:
     """One parse: ``labels`` (``HxW uint8``, 5 classes) and ``face_confidence``, the network's
     mean probability of *face* over the pixels it labelled face (0 when there are none).
 
-    Photos of people score high (0.886-0.99 on 700 talking-heads frames with the bundled parser); pictures without a
-    face that still get some pixels called face (flat colours, gradients, textures) mostly
-    score low, which lets the pipeline refuse them with a clear message.
+    Photos of people score high (0.886-0.99 on 700 talking-heads frames with the bundled
+    parser); pictures without a face that still get some pixels called face (flat colours,
+    gradients, textures) mostly score low, which lets the pipeline refuse them with a clear
+    message.
     """
 
     labels: np.ndarray
@@ -276,8 +277,8 @@ FACE_LUMINANCE = 130.0
 def relit(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
     """``rgb`` with a gamma that brings its face's median luma to :data:`FACE_LUMINANCE`
     (:func:`changer.tone.curve_to`; a face darker than about 34 gets the strongest gamma it
-    allows and ends below that),
-    or None when the face is bright enough (at least :data:`DARK_FACE`) or there is none.
+    allows and ends below that), or None when the face is bright enough (at least
+    :data:`DARK_FACE`) or there is none.
 
     The face is judged, not the whole picture: a well-lit person on a dark backdrop is
     left alone.
@@ -352,10 +353,8 @@ def clean_labels(labels: np.ndarray, min_face_share: float = 0.3) -> np.ndarray:
     main = 1 + np.flatnonzero(areas >= min_face_share * areas.max())
     fg = labels != L.BACKGROUND
     _, fg_cc = cv2.connectedComponents(fg.astype(np.uint8), connectivity=8)
-    keep = np.zeros(fg_cc.max() + 1, bool)
-    keep[np.unique(fg_cc[L.in_components(face_cc, main)])] = True
-    keep[0] = False
-    stray = fg & ~keep[fg_cc]
+    kept = np.unique(fg_cc[L.in_components(face_cc, main)])  # face pixels are foreground: never 0
+    stray = fg & ~L.in_components(fg_cc, kept)
     if not stray.any():
         return labels
     out = labels.copy()
