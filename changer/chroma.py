@@ -234,6 +234,36 @@ def detect_key_color(
     return None
 
 
+GREEN_MARGIN = 5
+"""How much a pixel's green must exceed its red and blue (0-255) to count as green-dominant
+(:func:`green_dominant`). On the talking-heads labels at this margin: 0.3% of hair pixels in
+``train``, 0.1% in ``test_hdtf``, 0.02% in ``test_vox``, but 93% of the green split's backdrop."""
+
+
+def green_dominant(img: np.ndarray, margin: int = GREEN_MARGIN) -> np.ndarray:
+    """``HxW bool``: pixels whose green exceeds both red and blue by at least ``margin``.
+
+    No hair, skin or lip colour does (they run red >= green >= blue, or gray); a green
+    screen does however dim, folded or unevenly lit, since only the ordering of the channels
+    counts, not the saturation :func:`detect_key_color` needs for keying.
+    """
+    x = np.asarray(img, dtype=np.int16)
+    return x[..., 1] - np.maximum(x[..., 0], x[..., 2]) >= margin
+
+
+def on_green_backdrop(img: np.ndarray, *, band: float = 0.04, min_coverage: float = 0.5) -> bool:
+    """Whether at least ``min_coverage`` of the upper border (see :func:`detect_key_color`)
+    is :func:`green_dominant`: a green screen, keyable or too dim to key.
+
+    On the talking-heads frames the median coverage per clip is 0.74-0.91 for the four
+    MEAD (studio, dark green screen) clips, 0.67 for one news clip before a green wall, and
+    at most 0.31 for the other 36 clips.
+    """
+    _check_image(img)
+    pixels = _upper_border_pixels(img, band)
+    return bool(green_dominant(pixels).mean() >= min_coverage)
+
+
 # --------------------------------------------------------------------------- matting
 
 

@@ -320,6 +320,33 @@ def test_pale_dim_or_grey_backdrops_are_not_keys(backdrop):
     assert chroma.detect_key_color(_person_on(np.array(backdrop, dtype=np.float32))) is None
 
 
+def test_no_hair_or_skin_colour_is_green_dominant():
+    assert not chroma.green_dominant(PALETTE.astype(np.uint8)[None]).any()
+    grays = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)[None]
+    assert not chroma.green_dominant(grays).any()
+    dim_screen = np.array([[[41, 61, 48], [20, 32, 24], [0, 177, 64]]], np.uint8)
+    assert chroma.green_dominant(dim_screen).all()
+    assert not chroma.green_dominant(np.array([[[20, 24, 22]]], np.uint8)).any()  # under the margin
+
+
+@pytest.mark.parametrize(("backdrop", "green"), [
+    ((41, 61, 48), True), ((0, 177, 64), True), ((92, 154, 206), False), ((128, 128, 128), False),
+    ((60, 50, 45), False),
+])
+def test_green_backdrops_dim_or_keyable(backdrop, green):
+    """A dim green cloth is a green backdrop though too weak to key; pale blue, gray and
+    brown walls are not."""
+    assert chroma.on_green_backdrop(_person_on(np.array(backdrop, dtype=np.float32))) is green
+
+
+def test_green_backdrop_needs_the_upper_border():
+    img = skimage.data.coffee()[:SIZE, :SIZE].copy()
+    img[SIZE // 2:] = (30, 120, 50)  # a green shirt filling the lower half
+    assert not chroma.on_green_backdrop(img)
+    for name in ("astronaut", "chelsea", "coffee", "rocket"):
+        assert not chroma.on_green_backdrop(getattr(skimage.data, name)())
+
+
 def test_key_names():
     assert chroma.key_name(GREEN) == "green"
     assert chroma.key_name(PURE_GREEN) == "green"

@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 import torch
 
+from changer import chroma, tone
 from changer import labels as L
-from changer import tone
 from changer.folders import is_model_folder
 from changer.parsing.network import ParserNet
 
@@ -73,13 +73,20 @@ class LabelParser:
     its mirror image (:meth:`_logits`): on the 144 held-out frames the bundled parser's mean
     IoU rises from 0.788 to 0.799 (body +0.031, background +0.014, hair +0.010, face -0.003;
     for the previous, narrower parser 0.737 to 0.754), for twice the network time.
+
+    With ``screen_hair`` (default) a photo on a green screen gets no green hair
+    (:func:`drop_screen_hair`).
     """
 
-    def __init__(self, clean: bool = True, reframe: bool = True, relight: bool = True, flip: bool = True) -> None:
+    def __init__(
+        self, clean: bool = True, reframe: bool = True, relight: bool = True, flip: bool = True,
+        screen_hair: bool = True,
+    ) -> None:
         self.clean = clean
         self.reframe = reframe
         self.relight = relight
         self.flip = flip
+        self.screen_hair = screen_hair
 
     def logits(self, rgb: np.ndarray) -> np.ndarray:
         """``(5, h, w) float32`` class scores of an ``HxWx3 uint8`` picture (any ``h, w``)."""
@@ -126,10 +133,11 @@ class LabelParser:
         return Parsed(again.labels, min(parsed.face_confidence, again.face_confidence), relit=True)
 
     def _parse_once(self, rgb: np.ndarray) -> Parsed:
+        finish = self._finisher(rgb)
         plain, mean = self._logits(rgb)
-        parsed = self._judged(plain, mean, lambda scores: self._cleaned(upsample_argmax(scores, rgb.shape[:2])))
+        parsed = self._judged(plain, mean, lambda scores: finish(upsample_argmax(scores, rgb.shape[:2])))
         window = portrait_window(parsed.labels) if self.reframe else None
-        return parsed if window is None else self._parse_window(rgb, parsed.labels, window)
+        return parsed if window is None else self._parse_window(rgb, parsed.labels, window, finish)
 
     def _logits(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """The picture's logits and, with ``flip``, their mean with the mirror image's
@@ -153,12 +161,24 @@ class LabelParser:
         confidence = face_confidence(plain, crop((labels == L.FACE).astype(np.uint8)))
         return Parsed(labels if mean is None else to_labels(mean), confidence)
 
-    def _cleaned(self, labels: np.ndarray) -> np.ndarray:
-        return L.fill_head_holes(L.attached_neck(L.single_head(clean_labels(labels)))) if self.clean else labels
+    def _finisher(self, rgb: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """What turns the arg-max labels of ``rgb`` into the parse: screen hair dropped
+        (with ``screen_hair``, on a green backdrop), then the clean-up (with ``clean``)."""
+        screen = self.screen_hair and chroma.on_green_backdrop(rgb)
 
-    def _parse_window(self, rgb: np.ndarray, labels: np.ndarray, window: tuple[int, int, int]) -> Parsed:
+        def finish(labels: np.ndarray) -> np.ndarray:
+            if screen:
+                labels = drop_screen_hair(rgb, labels)
+            return L.fill_head_holes(L.attached_neck(L.single_head(clean_labels(labels)))) if self.clean else labels
+
+        return finish
+
+    def _parse_window(
+        self, rgb: np.ndarray, labels: np.ndarray, window: tuple[int, int, int],
+        finish: Callable[[np.ndarray], np.ndarray],
+    ) -> Parsed:
         """``labels`` with the square ``(top, left, side)`` re-parsed (edge-padded where it
-        leaves the picture); the confidence is the window's."""
+        leaves the picture) and ``finish``-ed; the confidence is the window's."""
         top, left, side = window
         pad = _window_borders(window, rgb.shape)
         crop = _window_crop(rgb, window, cv2.BORDER_REPLICATE)
@@ -169,7 +189,7 @@ class LabelParser:
             inner = upsample_argmax(scores, crop.shape[:2])[pad[0]:side - pad[1], pad[2]:side - pad[3]]
             out = outside.copy()
             out[max(0, top):top + side, max(0, left):left + side] = inner
-            return self._cleaned(out)
+            return finish(out)
 
         return self._judged(*self._logits(crop), to_labels, lambda face: _window_crop(face, window))
 
@@ -184,8 +204,9 @@ class HeadParser(LabelParser):
     def __init__(
         self, net: ParserNet, input_size: int | None = None, device: str | torch.device | None = None,
         clean: bool = True, reframe: bool = True, relight: bool = True, flip: bool = True,
+        screen_hair: bool = True,
     ) -> None:
-        super().__init__(clean=clean, reframe=reframe, relight=relight, flip=flip)
+        super().__init__(clean=clean, reframe=reframe, relight=relight, flip=flip, screen_hair=screen_hair)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.net = net.to(self.device).eval()
         if self.device.type == "cpu":  # oneDNN depthwise convs are faster in NHWC
@@ -195,11 +216,11 @@ class HeadParser(LabelParser):
     @classmethod
     def from_pretrained(
         cls, model_id: str | os.PathLike[str], device: str | None = None, clean: bool = True,
-        reframe: bool = True, relight: bool = True, flip: bool = True, **kwargs: Any,
+        reframe: bool = True, relight: bool = True, flip: bool = True, screen_hair: bool = True, **kwargs: Any,
     ) -> HeadParser:
         """Load a folder (``config.json`` + ``model.safetensors``) or a Hub repo id."""
         return cls(ParserNet.from_pretrained(str(model_id), **kwargs), device=device, clean=clean,
-                   reframe=reframe, relight=relight, flip=flip)
+                   reframe=reframe, relight=relight, flip=flip, screen_hair=screen_hair)
 
     @property
     def config(self):  # noqa: ANN201 (ParserConfig)
@@ -287,6 +308,24 @@ def relit(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
     if level is None or level >= DARK_FACE:
         return None
     return tone.apply_curve(rgb, tone.curve_to(level, FACE_LUMINANCE))
+
+
+def drop_screen_hair(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """``labels`` with the hair pixels of ``rgb`` that are :func:`changer.chroma.green_dominant`
+    made background.
+
+    Parsers take the dark folds of a dim green screen for hair (the bundled one labels 11%
+    of the green split's backdrop so); no hair is green, so on a green backdrop
+    (:func:`changer.chroma.on_green_backdrop`, which gates this) such pixels are screen.
+    Green spill on the hair's outer strands goes too, which the matting of a pasted head
+    forgives.
+    """
+    drop = (labels == L.HAIR) & chroma.green_dominant(rgb)
+    if not drop.any():
+        return labels
+    out = labels.copy()
+    out[drop] = L.BACKGROUND
+    return out
 
 
 def _window_borders(window: tuple[int, int, int], shape: tuple[int, ...]) -> tuple[int, int, int, int]:

@@ -338,8 +338,9 @@ def _load_checkpoint(folder: Path, model: ParserNet, opt: torch.optim.Optimizer)
 
 def _plain(model: ParserNet) -> HeadParser:
     """The network as training judges it: one pass, no mirror or relit second pass (those
-    are inference choices; validation scores stay comparable with earlier runs' logs)."""
-    return HeadParser(model, device="cpu", relight=False, flip=False)
+    are inference choices, as is dropping screen hair; validation scores stay comparable with
+    earlier runs' logs)."""
+    return HeadParser(model, device="cpu", relight=False, flip=False, screen_hair=False)
 
 
 def export_parser(model: ParserNet, dst: str | Path, check: list[tuple[np.ndarray, np.ndarray]] | None = None,
