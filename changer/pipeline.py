@@ -252,6 +252,7 @@ class HeadBlendingPipeline:
         res = _resolution(opts.resolution or self.blender.resolution)
         with clock("align"):
             matrix = similarity_matrix(src_lab, tgt_lab, opts.align_scale, opts.align_offset, opts.align_rotate)
+            notes += _enlargement_notes(matrix)
             _check_head_inside(src_lab, matrix, tgt.shape[:2], opts, source_labelled)
             window = working_window(tgt_lab, src_lab, matrix, opts.context)
         if window[2] > 1.5 * res:
@@ -616,6 +617,20 @@ def _original_background(tgt: np.ndarray, old_person: np.ndarray, area: np.ndarr
 
 LIGHTNESS_NOTE_SHIFT = 25
 """A note tells the user when the face's lightness moves the face's middle gray by more than this."""
+
+
+ENLARGEMENT_NOTE = 2.0
+"""Above this enlargement of the source head (target pixels per source pixel) the user is told."""
+
+
+def _enlargement_notes(matrix: np.ndarray) -> list[str]:
+    """A note when the source head is scaled up a lot to fit the target's (a small face in
+    the source photo): it will look softer than the target."""
+    scale = float(np.sqrt(abs(np.linalg.det(np.asarray(matrix)[:, :2]))))
+    if scale <= ENLARGEMENT_NOTE:
+        return []
+    return [(f"the source face is small: it was enlarged {scale:.1f}x to the target's size, so the new head is softer "
+             "than the photo (a closer or larger source photo gives a sharper head)")]
 
 
 def _lightness_notes(curve: np.ndarray | None) -> list[str]:

@@ -17,6 +17,7 @@ from changer.data.augment import dilate
 from changer.data.synthetic import synthetic_person
 from changer.imageio import InputError
 from changer.inputs import DEFAULT_KEY_COLOR
+from changer.align import similarity_matrix
 from changer.pipeline import NO_PARSER_MESSAGE, BlendOptions, HeadBlendingPipeline, unmix
 
 GREEN = DEFAULT_KEY_COLOR
@@ -344,6 +345,19 @@ def test_the_gray_face_takes_the_target_faces_lightness(pipe: HeadBlendingPipeli
     darkened = pipe(src, dim, source_labels=src_lab, target_labels=tgt_lab)
     assert any("darkened to match the target's lighting" in n for n in darkened.notes)
     assert not any("lighting" in n for n in result.notes)  # the source as colour reference: no note
+
+
+def test_a_much_enlarged_source_head_is_noted(pipe: HeadBlendingPipeline) -> None:
+    tgt, tgt_lab = _person(240, 2)
+    src, src_lab = _person(240, 1)
+    same = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
+    assert not any("enlarged" in note for note in same.notes)
+    small = cv2.resize(src, (80, 80), interpolation=cv2.INTER_AREA)
+    small_lab = cv2.resize(src_lab, (80, 80), interpolation=cv2.INTER_NEAREST)
+    result = pipe(small, tgt, source_labels=small_lab, target_labels=tgt_lab)
+    scale = np.sqrt(abs(np.linalg.det(similarity_matrix(small_lab, tgt_lab)[:, :2])))
+    assert scale > 2.5
+    assert any(f"enlarged {scale:.1f}x" in note for note in result.notes), result.notes
 
 
 def test_a_relit_parse_is_noted(pipe: HeadBlendingPipeline) -> None:

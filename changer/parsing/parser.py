@@ -76,17 +76,22 @@ class LabelParser:
 
     With ``screen_hair`` (default) a photo on a green screen gets no green hair
     (:func:`drop_screen_hair`).
+
+    With ``search`` (default) a picture whose parse the no-face check
+    (:func:`changer.parsing.face_check.face_problem`) would refuse is searched for smaller
+    faces (:meth:`_searched`).
     """
 
     def __init__(
         self, clean: bool = True, reframe: bool = True, relight: bool = True, flip: bool = True,
-        screen_hair: bool = True,
+        screen_hair: bool = True, search: bool = True,
     ) -> None:
         self.clean = clean
         self.reframe = reframe
         self.relight = relight
         self.flip = flip
         self.screen_hair = screen_hair
+        self.search = search
 
     def logits(self, rgb: np.ndarray) -> np.ndarray:
         """``(5, h, w) float32`` class scores of an ``HxWx3 uint8`` picture (any ``h, w``)."""
@@ -137,7 +142,37 @@ class LabelParser:
         plain, mean = self._logits(rgb)
         parsed = self._judged(plain, mean, lambda scores: finish(upsample_argmax(scores, rgb.shape[:2])))
         window = portrait_window(parsed.labels) if self.reframe else None
-        return parsed if window is None else self._parse_window(rgb, parsed.labels, window, finish)
+        if window is not None:
+            parsed = self._parse_window(rgb, parsed.labels, window, finish)
+        if self.search:
+            # imported here: face_check imports this module
+            from changer.parsing.face_check import face_problem
+
+            if face_problem(rgb, parsed.labels, parsed.face_confidence) is not None:
+                parsed = self._searched(rgb, parsed, finish)
+        return parsed
+
+    def _searched(self, rgb: np.ndarray, parsed: Parsed, finish: Callable[[np.ndarray], np.ndarray]) -> Parsed:
+        """The surest parse of a window around a face the detector proposes
+        (:func:`search_windows`), when one reaches :data:`SEARCH_SURE`; else ``parsed``
+        (which the no-face check refuses).
+
+        Faces under about 30 px at the network's input (a full-body shot, a group, a face
+        a sixth of the picture wide) are not found by the whole-picture pass at all. A
+        window's face must also be skin-toned and confirmed by the detector
+        (:func:`changer.parsing.face_check.face_confirmed`): at portrait zoom the parser is
+        sure of faces in grass and fur too.
+        """
+        # imported here: face_check imports this module
+        from changer.parsing.face_check import face_confirmed
+
+        blank = np.zeros(rgb.shape[:2], np.uint8)
+        best, bar = parsed, SEARCH_SURE
+        for window in search_windows(rgb):
+            found = self._parse_window(rgb, blank, window, finish)
+            if found.face_confidence >= bar and face_confirmed(rgb, found.labels):
+                best, bar = found, found.face_confidence
+        return best
 
     def _logits(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """The picture's logits and, with ``flip``, their mean with the mirror image's
@@ -204,9 +239,10 @@ class HeadParser(LabelParser):
     def __init__(
         self, net: ParserNet, input_size: int | None = None, device: str | torch.device | None = None,
         clean: bool = True, reframe: bool = True, relight: bool = True, flip: bool = True,
-        screen_hair: bool = True,
+        screen_hair: bool = True, search: bool = True,
     ) -> None:
-        super().__init__(clean=clean, reframe=reframe, relight=relight, flip=flip, screen_hair=screen_hair)
+        super().__init__(clean=clean, reframe=reframe, relight=relight, flip=flip, screen_hair=screen_hair,
+                         search=search)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.net = net.to(self.device).eval()
         if self.device.type == "cpu":  # oneDNN depthwise convs are faster in NHWC
@@ -216,11 +252,12 @@ class HeadParser(LabelParser):
     @classmethod
     def from_pretrained(
         cls, model_id: str | os.PathLike[str], device: str | None = None, clean: bool = True,
-        reframe: bool = True, relight: bool = True, flip: bool = True, screen_hair: bool = True, **kwargs: Any,
+        reframe: bool = True, relight: bool = True, flip: bool = True, screen_hair: bool = True,
+        search: bool = True, **kwargs: Any,
     ) -> HeadParser:
         """Load a folder (``config.json`` + ``model.safetensors``) or a Hub repo id."""
         return cls(ParserNet.from_pretrained(str(model_id), **kwargs), device=device, clean=clean,
-                   reframe=reframe, relight=relight, flip=flip, screen_hair=screen_hair)
+                   reframe=reframe, relight=relight, flip=flip, screen_hair=screen_hair, search=search)
 
     @property
     def config(self):  # noqa: ANN201 (ParserConfig)
@@ -370,10 +407,55 @@ def portrait_window(
     x, y, fw, fh = cv2.boundingRect(face.astype(np.uint8))
     if max(fh, fw) >= below * max(labels.shape):
         return None
-    side = max(16, int(round(max(fh, fw) / face_share)))
-    top = int(round(y + fh / 2 - 0.45 * side))
-    left = int(round(x + fw / 2 - side / 2))
-    return top, left, side
+    return _framing(x + fw / 2, y + fh / 2, max(fh, fw), face_share)
+
+
+def _framing(cx: float, cy: float, face_size: float, face_share: float = PORTRAIT_FACE_SHARE) -> tuple[int, int, int]:
+    """The square ``(top, left, side)`` that frames a face of ``face_size`` centred at
+    ``(cx, cy)`` as :func:`portrait_window` does."""
+    side = max(16, int(round(face_size / face_share)))
+    return int(round(cy - 0.45 * side)), int(round(cx - side / 2)), side
+
+
+SEARCH_SURE = 0.85
+"""A face found by the search counts only at this confidence or above: the detector that
+proposes it cannot also be the one that confirms a doubtful face
+(:data:`changer.parsing.face_check.CONFIRM_BELOW`)."""
+
+SEARCH_SIDE = 640
+"""The face search looks at the picture scaled down to this longer side (0.5 s on 2 cores)."""
+
+SEARCH_MIN_FACE = 20
+"""Smallest face the search looks for, in pixels of the scaled-down picture (a face of 80 px
+in a 2,560 px photo)."""
+
+SEARCH_CANDIDATES = 6
+"""How many of the detector's boxes (largest first) the parser judges."""
+
+DETECTION_TO_FACE = 1.17
+"""Face label box side / detector box side (median over the held-out frames; 5th-95th
+percentile 1.02-1.47, centres within a fifth of the box)."""
+
+
+def search_windows(rgb: np.ndarray, limit: int = SEARCH_CANDIDATES) -> list[tuple[int, int, int]]:
+    """Portrait framings ``(top, left, side)`` around the frontal faces the detector proposes
+    in ``rgb`` (:func:`changer.parsing.detector.frontal_faces`, loose settings), largest
+    first; only boxes whose middle is skin-toned (:func:`changer.parsing.face_check.skin_toned`),
+    since the face found there must be too."""
+    from changer.parsing.detector import frontal_faces
+    from changer.parsing.face_check import skin_toned  # face_check imports this module
+
+    h, w = rgb.shape[:2]
+    k = min(1.0, SEARCH_SIDE / max(h, w))
+    small = rgb if k == 1 else cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
+    boxes = frontal_faces(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), SEARCH_MIN_FACE, neighbours=3, scale_step=1.2)
+    windows = []
+    for b in boxes:
+        middle = np.zeros(small.shape[:2], bool)
+        middle[b.top + b.side // 4:b.top + 3 * b.side // 4, b.left + b.side // 4:b.left + 3 * b.side // 4] = True
+        if skin_toned(small, middle):
+            windows.append(_framing((b.left + b.side / 2) / k, (b.top + b.side / 2) / k, DETECTION_TO_FACE * b.side / k))
+    return windows[:limit]
 
 
 def clean_labels(labels: np.ndarray, min_face_share: float = 0.3) -> np.ndarray:

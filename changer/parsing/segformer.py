@@ -86,9 +86,10 @@ class SegformerParser(LabelParser):
     def __init__(
         self, model: Any, input_size: int = 512, device: str | torch.device | None = None,
         clean: bool = True, reframe: bool = True, relight: bool = True, flip: bool = False,
-        screen_hair: bool = True,
+        screen_hair: bool = True, search: bool = True,
     ) -> None:
-        super().__init__(clean=clean, reframe=reframe, relight=relight, flip=flip, screen_hair=screen_hair)
+        super().__init__(clean=clean, reframe=reframe, relight=relight, flip=flip, screen_hair=screen_hair,
+                         search=search)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model = model.to(self.device).eval()
         self.mapping = class_map(model.config.id2label)

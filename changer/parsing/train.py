@@ -337,10 +337,10 @@ def _load_checkpoint(folder: Path, model: ParserNet, opt: torch.optim.Optimizer)
 
 
 def _plain(model: ParserNet) -> HeadParser:
-    """The network as training judges it: one pass, no mirror or relit second pass (those
-    are inference choices, as is dropping screen hair; validation scores stay comparable with
-    earlier runs' logs)."""
-    return HeadParser(model, device="cpu", relight=False, flip=False, screen_hair=False)
+    """The network as training judges it: one pass, no mirror or relit second pass, no
+    screen-hair rule or face search (those are inference choices; validation scores stay
+    comparable with earlier runs' logs)."""
+    return HeadParser(model, device="cpu", relight=False, flip=False, screen_hair=False, search=False)
 
 
 def export_parser(model: ParserNet, dst: str | Path, check: list[tuple[np.ndarray, np.ndarray]] | None = None,

@@ -60,6 +60,11 @@ def test_face_problem_names_each_reason() -> None:
     assert "face detector" in face_problem(textured, labels, between)  # noise is no face
     assert face_problem(textured, labels, CONFIRM_BELOW) is None  # sure enough: no detector asked
     assert face_problem(textured[..., 0], labels, CONFIRM_BELOW) is None  # gray pictures too
+    for cast in ((0.5, 1.0, 0.5), (0.6, 0.8, 1.2)):  # a green and a blue "face": leaves, sky
+        tinted = np.clip(textured * np.array(cast), 0, 255).astype(np.uint8)
+        assert "not a skin tone" in face_problem(tinted, labels, 0.95)
+    warm = np.clip(textured * np.array((1.2, 0.9, 0.7)), 0, 255).astype(np.uint8)
+    assert face_problem(warm, labels, 0.95) is None
 
 
 def test_faces_pass_and_most_non_faces_are_refused(parser) -> None:
