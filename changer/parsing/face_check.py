@@ -54,7 +54,7 @@ import numpy as np
 
 from changer import labels as L
 from changer.parsing.detector import frontal_faces
-from changer.parsing.parser import _as_rgb, _window_crop
+from changer.parsing.windows import as_rgb, window_crop
 
 MIN_FACE_CONFIDENCE = 0.75
 """Below this the parser's face is not believed, whatever else is found."""
@@ -81,7 +81,7 @@ _GROW = 0.6
 def face_problem(rgb: np.ndarray, labels: np.ndarray, confidence: float) -> str | None:
     """Why ``rgb`` (``uint8`` gray, RGB or RGBA, parsed into ``labels`` with face
     ``confidence``) shows no usable face, in words for the user, or ``None`` when it does."""
-    rgb = _as_rgb(rgb)
+    rgb = as_rgb(rgb)
     face = labels == L.FACE
     sure = f"the head parser is {confidence:.0%} sure of what it sees"
     if confidence < MIN_FACE_CONFIDENCE or not face.any():
@@ -109,7 +109,7 @@ def skin_toned(rgb: np.ndarray, face: np.ndarray) -> bool:
     """Whether the median colour of ``face`` (a mask) in ``rgb`` is a skin tone (red over blue)."""
     if not face.any():
         return False
-    cr, cb = _chroma(_as_rgb(rgb), face)
+    cr, cb = _chroma(as_rgb(rgb), face)
     return bool(cr >= SKIN_MIN_CR and cb <= SKIN_MAX_CB)
 
 
@@ -129,7 +129,7 @@ def face_confirmed(rgb: np.ndarray, labels: np.ndarray) -> bool:
     parser is sure of a face in many of them (grass, fur); both tests together turned down
     all but 5 of 329 such windows in textured scenes, and 1 in 20 true small faces of 80 px.
     """
-    rgb = _as_rgb(rgb)
+    rgb = as_rgb(rgb)
     face = L.main_face_mask(labels)
     if face is None or not skin_toned(rgb, face):
         return False
@@ -148,6 +148,6 @@ def frontal_face_at(gray: np.ndarray, face: np.ndarray | None) -> bool:
     x, y, w, h = cv2.boundingRect(face.astype(np.uint8))
     side = max(8, round(max(w, h) * (1 + _GROW)))
     window = (round(y + h / 2 - side / 2), round(x + w / 2 - side / 2), side)
-    crop = _window_crop(gray, window, cv2.BORDER_REPLICATE)
+    crop = window_crop(gray, window, cv2.BORDER_REPLICATE)
     crop = cv2.resize(crop, (_CROP, _CROP), interpolation=cv2.INTER_AREA)
     return len(frontal_faces(crop, min_side=_CROP // 3, max_side=_CROP)) > 0

@@ -22,7 +22,16 @@ import torch
 from changer import chroma, tone
 from changer import labels as L
 from changer.folders import is_model_folder
+from changer.parsing.detector import frontal_faces
+from changer.parsing.face_check import face_confirmed, face_problem, skin_toned
 from changer.parsing.network import ParserNet
+from changer.parsing.windows import (
+    PORTRAIT_FACE_SHARE,
+    as_rgb,
+    framing,
+    window_borders,
+    window_crop,
+)
 
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights" / "parser"
 """Where the bundled parser weights live (inside the package)."""
@@ -115,7 +124,7 @@ class LabelParser:
         scaled back (nearest): the network sees 256 px either way, and the label clean-up
         at full resolution cost seconds on phone photos.
         """
-        rgb = _as_rgb(rgb)
+        rgb = as_rgb(rgb)
         h, w = rgb.shape[:2]
         k = PARSE_MAX_SIDE / max(h, w)
         if k >= 1:
@@ -144,12 +153,8 @@ class LabelParser:
         window = portrait_window(parsed.labels) if self.reframe else None
         if window is not None:
             parsed = self._parse_window(rgb, parsed.labels, window, finish)
-        if self.search:
-            # imported here: face_check imports this module
-            from changer.parsing.face_check import face_problem
-
-            if face_problem(rgb, parsed.labels, parsed.face_confidence) is not None:
-                parsed = self._searched(rgb, parsed, finish)
+        if self.search and face_problem(rgb, parsed.labels, parsed.face_confidence) is not None:
+            parsed = self._searched(rgb, parsed, finish)
         return parsed
 
     def _searched(self, rgb: np.ndarray, parsed: Parsed, finish: Callable[[np.ndarray], np.ndarray]) -> Parsed:
@@ -163,9 +168,6 @@ class LabelParser:
         (:func:`changer.parsing.face_check.face_confirmed`): at portrait zoom the parser is
         sure of faces in grass and fur too.
         """
-        # imported here: face_check imports this module
-        from changer.parsing.face_check import face_confirmed
-
         blank = np.zeros(rgb.shape[:2], np.uint8)
         best, bar = parsed, SEARCH_SURE
         for window in search_windows(rgb):
@@ -215,8 +217,8 @@ class LabelParser:
         """``labels`` with the square ``(top, left, side)`` re-parsed (edge-padded where it
         leaves the picture) and ``finish``-ed; the confidence is the window's."""
         top, left, side = window
-        pad = _window_borders(window, rgb.shape)
-        crop = _window_crop(rgb, window, cv2.BORDER_REPLICATE)
+        pad = window_borders(window, rgb.shape)
+        crop = window_crop(rgb, window, cv2.BORDER_REPLICATE)
         # the head lies inside the window by construction: outside it keep neck/body only
         outside = np.where((labels == L.NECK) | (labels == L.BODY), labels, L.BACKGROUND).astype(np.uint8)
 
@@ -226,7 +228,7 @@ class LabelParser:
             out[max(0, top):top + side, max(0, left):left + side] = inner
             return finish(out)
 
-        return self._judged(*self._logits(crop), to_labels, lambda face: _window_crop(face, window))
+        return self._judged(*self._logits(crop), to_labels, lambda face: window_crop(face, window))
 
 
 class HeadParser(LabelParser):
@@ -271,7 +273,7 @@ class HeadParser(LabelParser):
 
     def logits(self, rgb: np.ndarray) -> np.ndarray:
         """``(C, h, w) float32`` logits at the working size (see :meth:`working_size`)."""
-        rgb = _as_rgb(rgb)
+        rgb = as_rgb(rgb)
         h, w = self.working_size(rgb.shape[:2])
         if (h, w) != rgb.shape[:2]:
             shrink = h < rgb.shape[0]
@@ -365,27 +367,6 @@ def drop_screen_hair(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return out
 
 
-def _window_borders(window: tuple[int, int, int], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-    """How far the square ``(top, left, side)`` reaches out of a picture of ``shape``:
-    ``(top, bottom, left, right)``."""
-    top, left, side = window
-    h, w = shape[:2]
-    return max(0, -top), max(0, top + side - h), max(0, -left), max(0, left + side - w)
-
-
-def _window_crop(img: np.ndarray, window: tuple[int, int, int], border: int = cv2.BORDER_CONSTANT) -> np.ndarray:
-    """The square ``(top, left, side)`` of ``img`` (uint8), filled by ``border`` (zeros by
-    default) where it leaves the picture."""
-    top, left, side = window
-    crop = img[max(0, top):top + side, max(0, left):left + side]
-    return cv2.copyMakeBorder(crop, *_window_borders(window, img.shape), border, value=0)
-
-
-PORTRAIT_FACE_SHARE = 0.45
-"""Face height / window side of the second-pass framing. The training frames have
-0.40-0.83 (5th-95th percentile, median 0.70); a little below the middle keeps the
-neck and shoulders of a long face in the window."""
-
 REFRAME_BELOW = 0.3
 """Reframe when the main face is shorter than this share of the picture's longer side."""
 
@@ -407,14 +388,7 @@ def portrait_window(
     x, y, fw, fh = cv2.boundingRect(face.astype(np.uint8))
     if max(fh, fw) >= below * max(labels.shape):
         return None
-    return _framing(x + fw / 2, y + fh / 2, max(fh, fw), face_share)
-
-
-def _framing(cx: float, cy: float, face_size: float, face_share: float = PORTRAIT_FACE_SHARE) -> tuple[int, int, int]:
-    """The square ``(top, left, side)`` that frames a face of ``face_size`` centred at
-    ``(cx, cy)`` as :func:`portrait_window` does."""
-    side = max(16, int(round(face_size / face_share)))
-    return int(round(cy - 0.45 * side)), int(round(cx - side / 2)), side
+    return framing(x + fw / 2, y + fh / 2, max(fh, fw), face_share)
 
 
 SEARCH_SURE = 0.85
@@ -442,9 +416,6 @@ def search_windows(rgb: np.ndarray, limit: int = SEARCH_CANDIDATES) -> list[tupl
     in ``rgb`` (:func:`changer.parsing.detector.frontal_faces`, loose settings), largest
     first; only boxes whose middle is skin-toned (:func:`changer.parsing.face_check.skin_toned`),
     since the face found there must be too."""
-    from changer.parsing.detector import frontal_faces
-    from changer.parsing.face_check import skin_toned  # face_check imports this module
-
     h, w = rgb.shape[:2]
     k = min(1.0, SEARCH_SIDE / max(h, w))
     small = rgb if k == 1 else cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
@@ -454,7 +425,7 @@ def search_windows(rgb: np.ndarray, limit: int = SEARCH_CANDIDATES) -> list[tupl
         middle = np.zeros(small.shape[:2], bool)
         middle[b.top + b.side // 4:b.top + 3 * b.side // 4, b.left + b.side // 4:b.left + 3 * b.side // 4] = True
         if skin_toned(small, middle):
-            windows.append(_framing((b.left + b.side / 2) / k, (b.top + b.side / 2) / k, DETECTION_TO_FACE * b.side / k))
+            windows.append(framing((b.left + b.side / 2) / k, (b.top + b.side / 2) / k, DETECTION_TO_FACE * b.side / k))
     return windows[:limit]
 
 
@@ -481,18 +452,6 @@ def clean_labels(labels: np.ndarray, min_face_share: float = 0.3) -> np.ndarray:
     out = labels.copy()
     out[stray] = L.BACKGROUND
     return out
-
-
-def _as_rgb(img: np.ndarray) -> np.ndarray:
-    """``HxWx3 uint8`` from a gray, RGB or RGBA uint8 array."""
-    img = np.asarray(img)
-    if img.dtype != np.uint8:
-        raise ValueError(f"the parser expects uint8 pixels, got {img.dtype}")
-    if img.ndim == 2:
-        return np.repeat(img[..., None], 3, axis=2)
-    if img.ndim == 3 and img.shape[2] in (3, 4):
-        return img[..., :3]
-    raise ValueError(f"the parser expects an HxWx3 RGB image, got shape {img.shape}")
 
 
 def model_type(model_id: str | os.PathLike[str]) -> str | None:

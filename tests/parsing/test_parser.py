@@ -437,8 +437,6 @@ def test_screen_hair_mends_the_green_split_and_leaves_the_others(shared_data: Pa
 def test_search_adopts_a_confirmed_face_in_a_proposed_window(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The whole picture gives an unsure face; a window the detector proposes holds a sure one:
     its parse is taken when the stricter check confirms it, and not otherwise."""
-    from changer.parsing import face_check
-
     picture = np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8)
     unsure = np.zeros((L.NUM_CLASSES, 8, 8), np.float32)
     unsure[L.FACE, 3:5, 3:5] = 0.5  # a weak face: about 36% sure
@@ -453,7 +451,7 @@ def test_search_adopts_a_confirmed_face_in_a_proposed_window(tiny_dir: Path, mon
 
     monkeypatch.setattr(parser_module, "search_windows", lambda rgb: [(200, 300, 60)])
     for confirmed, search in ((True, True), (False, True), (True, False)):
-        monkeypatch.setattr(face_check, "face_confirmed", lambda rgb, labels, ok=confirmed: ok)
+        monkeypatch.setattr(parser_module, "face_confirmed", lambda rgb, labels, ok=confirmed: ok)
         parser = HeadParser.from_pretrained(tiny_dir, device="cpu", reframe=False, relight=False, flip=False,
                                             search=search)
         parser.logits = logits  # type: ignore[method-assign]
