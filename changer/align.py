@@ -83,12 +83,12 @@ def head_geometry(labels: np.ndarray, use_face: bool, what: str = "head") -> Hea
     if head.sum() < MIN_REGION_PIXELS:
         raise InputError(f"{what}: no head (face or hair) found in the labels")
     region = _main_face(labels) if use_face else head
-    ys, xs = np.nonzero(region)
+    xs, ys = _points(region)
     x0, x1 = np.percentile(xs, [0.5, 99.5])
     y0, y1 = np.percentile(ys, [0.5, 99.5])
     anchor = ((x0 + x1) / 2, y1 + 0.5) if use_face else ((x0 + x1) / 2, (y0 + y1) / 2)
-    hy, hx = np.nonzero(head)
-    size = float(max(hx.max() - hx.min(), hy.max() - hy.min()) + 1)
+    _, _, w, h = cv2.boundingRect(head.view(np.uint8))
+    size = float(max(w, h))
     return HeadGeometry(
         width=float(x1 - x0 + 1),
         anchor=(float(anchor[0]), float(anchor[1])),
@@ -96,6 +96,14 @@ def head_geometry(labels: np.ndarray, use_face: bool, what: str = "head") -> Hea
         size=size,
         uses_face=use_face,
     )
+
+
+def _points(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(xs, ys)`` of a boolean mask's pixels, scanning only its bounding box (a small head
+    in a phone photo would otherwise cost a scan of the whole picture)."""
+    x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
+    ys, xs = np.nonzero(mask[y:y + h, x:x + w])
+    return xs + x, ys + y
 
 
 def _main_face(labels: np.ndarray) -> np.ndarray:
