@@ -241,12 +241,15 @@ GREEN_MARGIN = 5
 
 
 def green_dominant(img: np.ndarray, margin: int = GREEN_MARGIN) -> np.ndarray:
-    """``HxW bool``: pixels whose green exceeds both red and blue by at least ``margin``.
+    """``HxW bool``: pixels (``uint8`` RGB) whose green exceeds both red and blue by at least
+    ``margin``.
 
     No hair, skin or lip colour does (they run red >= green >= blue, or gray); a green
     screen does however dim, folded or unevenly lit, since only the ordering of the channels
     counts, not the saturation :func:`detect_key_color` needs for keying.
     """
+    if np.asarray(img).dtype != np.uint8:
+        raise ValueError(f"green_dominant expects uint8 pixels, got {np.asarray(img).dtype}")
     x = np.asarray(img, dtype=np.int16)
     return x[..., 1] - np.maximum(x[..., 0], x[..., 2]) >= margin
 
@@ -262,6 +265,17 @@ def on_green_backdrop(img: np.ndarray, *, band: float = 0.04, min_coverage: floa
     _check_image(img)
     pixels = _upper_border_pixels(img, band)
     return bool(green_dominant(pixels).mean() >= min_coverage)
+
+
+GRAY_TOLERANCE = 6
+"""Channel spread (0-255) under which pixels count as black and white (:func:`is_grayscale`)."""
+
+
+def is_grayscale(pixels: np.ndarray, tolerance: int = GRAY_TOLERANCE) -> bool:
+    """Whether ``uint8`` RGB pixels (``...x3``) are black and white: their channels differ by
+    at most ``tolerance`` on 99.5% of them (JPEG's colour noise on a gray photo stays below)."""
+    spread = pixels.max(axis=-1).astype(np.int16) - pixels.min(axis=-1)
+    return spread.size > 0 and float(np.percentile(spread, 99.5)) <= tolerance
 
 
 # --------------------------------------------------------------------------- matting

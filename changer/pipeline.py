@@ -46,6 +46,7 @@ from changer import chroma, tone
 from changer import labels as L
 from changer.align import similarity_matrix, warp_head, warp_mask
 from changer.blenders import Blender, load_blender
+from changer.chroma import is_grayscale
 from changer.data.augment import dilate, mask_box
 from changer.data.sample import SampleConfig, on_black, on_key, to_gray
 from changer.imageio import ImageSource, InputError, LoadedImage, load_image, load_labels, read_image
@@ -54,8 +55,6 @@ from changer.parsing.face_check import face_problem
 
 NO_PARSER_MESSAGE = "no head parser available yet: pass source_labels and target_labels (5-class label maps)"
 
-GRAY_TOLERANCE = 6
-"""Channel spread (0-255) under which a target counts as black and white (:func:`is_grayscale`)."""
 
 HOLE_MARGIN = float(np.mean(SampleConfig().hole_margin))
 """Dilation of the removed region, as a fraction of the window side (training's mean)."""
@@ -252,7 +251,7 @@ class HeadBlendingPipeline:
         res = _resolution(opts.resolution or self.blender.resolution)
         with clock("align"):
             matrix = similarity_matrix(src_lab, tgt_lab, opts.align_scale, opts.align_offset, opts.align_rotate)
-            notes += _enlargement_notes(matrix)
+            notes += _enlargement_notes(matrix, opts.align_scale)
             _check_head_inside(src_lab, matrix, tgt.shape[:2], opts, source_labelled)
             window = working_window(tgt_lab, src_lab, matrix, opts.context)
         if window[2] > 1.5 * res:
@@ -623,10 +622,11 @@ ENLARGEMENT_NOTE = 2.0
 """Above this enlargement of the source head (target pixels per source pixel) the user is told."""
 
 
-def _enlargement_notes(matrix: np.ndarray) -> list[str]:
+def _enlargement_notes(matrix: np.ndarray, user_scale: float = 1.0) -> list[str]:
     """A note when the source head is scaled up a lot to fit the target's (a small face in
-    the source photo): it will look softer than the target."""
-    scale = float(np.sqrt(abs(np.linalg.det(np.asarray(matrix)[:, :2]))))
+    the source photo): it will look softer than the target. The user's own head scale
+    (``user_scale``) is left out: that enlargement was asked for."""
+    scale = float(np.sqrt(abs(np.linalg.det(np.asarray(matrix)[:, :2])))) / user_scale
     if scale <= ENLARGEMENT_NOTE:
         return []
     return [(f"the source face is small: it was enlarged {scale:.1f}x to the target's size, so the new head is softer "
@@ -643,13 +643,6 @@ def _lightness_notes(curve: np.ndarray | None) -> list[str]:
     way = "darkened" if shift < 0 else "brightened"
     note = f"the new face was {way} to match the target's lighting and skin tone (with the source as colour reference it keeps its own)"
     return [note]
-
-
-def is_grayscale(pixels: np.ndarray, tolerance: int = GRAY_TOLERANCE) -> bool:
-    """Whether ``uint8`` RGB pixels (``...x3``) are black and white: their channels differ by
-    at most ``tolerance`` on 99.5% of them (JPEG's colour noise on a gray photo stays below)."""
-    spread = pixels.max(axis=-1).astype(np.int16) - pixels.min(axis=-1)
-    return spread.size > 0 and float(np.percentile(spread, 99.5)) <= tolerance
 
 
 def _person_is_grayscale(region: np.ndarray, alpha: np.ndarray, step: int = 2) -> bool:

@@ -12,12 +12,12 @@ from PIL import Image
 
 import changer.pipeline as pipeline_module
 from changer import labels as L
+from changer.align import similarity_matrix
 from changer.blenders import NO_WEIGHTS_NOTE, BaselineBlender, Blender, ModelBlender, load_blender, resize_inputs
 from changer.data.augment import dilate
 from changer.data.synthetic import synthetic_person
 from changer.imageio import InputError
 from changer.inputs import DEFAULT_KEY_COLOR
-from changer.align import similarity_matrix
 from changer.pipeline import NO_PARSER_MESSAGE, BlendOptions, HeadBlendingPipeline, unmix
 
 GREEN = DEFAULT_KEY_COLOR

@@ -67,10 +67,12 @@ MIN_FACE_TEXTURE = 4.0
 face but a flat area, whatever the parser's confidence."""
 
 MIN_FACE_CR = 120.0
+"""With :data:`MAX_FACE_CB`: a parsed face whose exposure-scaled median chroma
+(:func:`_chroma`) has Cr below or Cb above these is green, blue or cyan. No face in any photo we measured is (the parsed main
+faces of every fourth held-out frame: Cr 146-158, Cb 105-120; gray photos 128/128), but
+green grass that the parser is 91% sure of is (Cr 111)."""
 MAX_FACE_CB = 136.0
-"""A parsed face whose median YCrCb chroma has Cr below or Cb above these is green, blue or
-cyan: no face in any photo we measured (the talking-heads faces as parsed: Cr 146-158,
-Cb 105-120; gray photos 128/128), but green grass that the parser is 91% sure of (Cr 111)."""
+"""See :data:`MIN_FACE_CR`."""
 
 _CROP = 96
 """Side the face's neighbourhood is scaled to before detection (a face fills a third or more)."""
@@ -100,9 +102,10 @@ def face_problem(rgb: np.ndarray, labels: np.ndarray, confidence: float) -> str 
 
 SKIN_MIN_CR = 138.0
 SKIN_MAX_CB = 127.0
-"""Skin-toned: median YCrCb chroma of a face with Cr at least and Cb at most these. The colour
-faces of the talking-heads frames (every fifth, all splits, one gray clip left out) have
-Cr >= 142 and Cb <= 126; grass, foliage, sky and every gray picture fail it."""
+"""Skin-toned: the exposure-scaled median chroma of a face (:func:`_chroma`) has Cr at least
+and Cb at most these. The colour faces of the talking-heads labels (every fifth frame, all
+splits, the one gray clip left out) measure Cr >= 140, Cb <= 126 so; grass, foliage, sky and
+every gray picture fail."""
 
 
 def skin_toned(rgb: np.ndarray, face: np.ndarray) -> bool:
@@ -114,10 +117,17 @@ def skin_toned(rgb: np.ndarray, face: np.ndarray) -> bool:
 
 
 def _chroma(rgb: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
-    """Median YCrCb ``(Cr, Cb)`` of the ``mask`` pixels of ``rgb`` (only those are converted)."""
+    """Median YCrCb ``(Cr, Cb)`` of the ``mask`` pixels of ``rgb``, their offsets from gray
+    scaled to a mid-gray exposure (luma 128, by at most 4x).
+
+    Chroma offsets shrink with the light: a face at a third of the exposure has a third of
+    its chroma (Cr 134-137 against 142 and more), and green grass darkened comes close
+    enough to gray to pass a fixed threshold. Only the mask's pixels are converted.
+    """
     ycrcb = cv2.cvtColor(np.ascontiguousarray(rgb[mask])[None], cv2.COLOR_RGB2YCrCb)[0]
-    _, cr, cb = np.median(ycrcb, axis=0)
-    return float(cr), float(cb)
+    y, cr, cb = np.median(ycrcb.astype(np.float32), axis=0)
+    k = 128.0 / max(float(y), 32.0)
+    return 128.0 + (float(cr) - 128.0) * k, 128.0 + (float(cb) - 128.0) * k
 
 
 def face_confirmed(rgb: np.ndarray, labels: np.ndarray) -> bool:

@@ -135,18 +135,27 @@ class LabelParser:
                       parsed.relit)
 
     def _parse_lit(self, rgb: np.ndarray) -> Parsed:
-        """One parse, and with ``relight`` a second from a brightened copy when the face is dark."""
-        parsed = self._parse_once(rgb)
+        """One parse, and with ``relight`` a second from a brightened copy when the face is dark.
+
+        A face the search found (:meth:`_searched`) is re-parsed in its own window only: the
+        brightened picture's whole-picture pass could take something else for a face.
+        """
+        parsed, found_in = self._parse_once(rgb)
         brighter = relit(rgb, parsed.labels) if self.relight else None
         if brighter is None:
             return parsed
-        again = self._parse_once(brighter)
+        if found_in is None:
+            again, _ = self._parse_once(brighter)
+        else:
+            again = self._parse_window(brighter, parsed.labels, found_in, self._finisher(brighter))
         if not (again.labels == L.FACE).any():
             return parsed
         # brightening must not make a picture look more like a face than it did
         return Parsed(again.labels, min(parsed.face_confidence, again.face_confidence), relit=True)
 
-    def _parse_once(self, rgb: np.ndarray) -> Parsed:
+    def _parse_once(self, rgb: np.ndarray) -> tuple[Parsed, tuple[int, int, int] | None]:
+        """The parse of ``rgb`` (reframed, searched), and the search window its face was
+        found in (None: the whole picture's passes found it)."""
         finish = self._finisher(rgb)
         plain, mean = self._logits(rgb)
         parsed = self._judged(plain, mean, lambda scores: finish(upsample_argmax(scores, rgb.shape[:2])))
@@ -154,13 +163,17 @@ class LabelParser:
         if window is not None:
             parsed = self._parse_window(rgb, parsed.labels, window, finish)
         if self.search and face_problem(rgb, parsed.labels, parsed.face_confidence) is not None:
-            parsed = self._searched(rgb, parsed, finish)
-        return parsed
+            return self._searched(rgb, parsed, finish)
+        return parsed, None
 
-    def _searched(self, rgb: np.ndarray, parsed: Parsed, finish: Callable[[np.ndarray], np.ndarray]) -> Parsed:
+    def _searched(
+        self, rgb: np.ndarray, parsed: Parsed, finish: Callable[[np.ndarray], np.ndarray],
+    ) -> tuple[Parsed, tuple[int, int, int] | None]:
         """The surest parse of a window around a face the detector proposes
-        (:func:`search_windows`), when one reaches :data:`SEARCH_SURE`; else ``parsed``
-        (which the no-face check refuses).
+        (:func:`search_windows`) and that window, when one reaches :data:`SEARCH_SURE`; else
+        ``parsed`` (which the no-face check refuses) and None. Outside the window the
+        whole picture's neck and body labels stay, as in reframing. Black-and-white
+        pictures are not searched: their faces cannot be skin-toned.
 
         Faces under about 30 px at the network's input (a full-body shot, a group, a face
         a sixth of the picture wide) are not found by the whole-picture pass at all. A
@@ -168,12 +181,14 @@ class LabelParser:
         (:func:`changer.parsing.face_check.face_confirmed`): at portrait zoom the parser is
         sure of faces in grass and fur too.
         """
-        blank = np.zeros(rgb.shape[:2], np.uint8)
-        best, bar = parsed, SEARCH_SURE
+        best: tuple[Parsed, tuple[int, int, int] | None] = (parsed, None)
+        if chroma.is_grayscale(rgb[::4, ::4]):
+            return best
+        bar = SEARCH_SURE
         for window in search_windows(rgb):
-            found = self._parse_window(rgb, blank, window, finish)
+            found = self._parse_window(rgb, parsed.labels, window, finish)
             if found.face_confidence >= bar and face_confirmed(rgb, found.labels):
-                best, bar = found, found.face_confidence
+                best, bar = (found, window), found.face_confidence
         return best
 
     def _logits(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -201,11 +216,11 @@ class LabelParser:
     def _finisher(self, rgb: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
         """What turns the arg-max labels of ``rgb`` into the parse: screen hair dropped
         (with ``screen_hair``, on a green backdrop), then the clean-up (with ``clean``)."""
-        screen = self.screen_hair and chroma.on_green_backdrop(rgb)
+        screen = chroma.green_dominant(rgb) if self.screen_hair and chroma.on_green_backdrop(rgb) else None
 
         def finish(labels: np.ndarray) -> np.ndarray:
-            if screen:
-                labels = drop_screen_hair(rgb, labels)
+            if screen is not None:
+                labels = drop_screen_hair(labels, screen)
             return L.fill_head_holes(L.attached_neck(L.single_head(clean_labels(labels)))) if self.clean else labels
 
         return finish
@@ -349,17 +364,18 @@ def relit(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
     return tone.apply_curve(rgb, tone.curve_to(level, FACE_LUMINANCE))
 
 
-def drop_screen_hair(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """``labels`` with the hair pixels of ``rgb`` that are :func:`changer.chroma.green_dominant`
-    made background.
+def drop_screen_hair(labels: np.ndarray, green: np.ndarray) -> np.ndarray:
+    """``labels`` with the hair pixels that are ``green`` (the picture's
+    :func:`changer.chroma.green_dominant` mask) made background.
 
     Parsers take the dark folds of a dim green screen for hair (the bundled one labels 11%
     of the green split's backdrop so); no hair is green, so on a green backdrop
     (:func:`changer.chroma.on_green_backdrop`, which gates this) such pixels are screen.
     Green spill on the hair's outer strands goes too, which the matting of a pasted head
-    forgives.
+    forgives. The gate is any mostly green upper border: foliage or a lawn behind the
+    person counts as well, where only hair pixels with green spill are dropped.
     """
-    drop = (labels == L.HAIR) & chroma.green_dominant(rgb)
+    drop = (labels == L.HAIR) & green
     if not drop.any():
         return labels
     out = labels.copy()
@@ -392,12 +408,14 @@ def portrait_window(
 
 
 SEARCH_SURE = 0.85
-"""A face found by the search counts only at this confidence or above: the detector that
-proposes it cannot also be the one that confirms a doubtful face
-(:data:`changer.parsing.face_check.CONFIRM_BELOW`)."""
+"""A face found by the search counts only at this confidence or above (the no-face check's
+:data:`~changer.parsing.face_check.CONFIRM_BELOW`), and must pass the stricter
+:func:`~changer.parsing.face_check.face_confirmed` besides: the loose detector that proposed
+the window is no independent witness for a doubtful face."""
 
 SEARCH_SIDE = 640
-"""The face search looks at the picture scaled down to this longer side (0.5 s on 2 cores)."""
+"""The face search looks at the picture scaled down to this longer side (detection 0.5 s on
+2 cores; each proposed window parsed adds 0.1-0.35 s)."""
 
 SEARCH_MIN_FACE = 20
 """Smallest face the search looks for, in pixels of the scaled-down picture (a face of 80 px
@@ -420,13 +438,15 @@ def search_windows(rgb: np.ndarray, limit: int = SEARCH_CANDIDATES) -> list[tupl
     k = min(1.0, SEARCH_SIDE / max(h, w))
     small = rgb if k == 1 else cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
     boxes = frontal_faces(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), SEARCH_MIN_FACE, neighbours=3, scale_step=1.2)
-    windows = []
+    windows: list[tuple[int, int, int]] = []
     for b in boxes:
+        if len(windows) == limit:
+            break
         middle = np.zeros(small.shape[:2], bool)
         middle[b.top + b.side // 4:b.top + 3 * b.side // 4, b.left + b.side // 4:b.left + 3 * b.side // 4] = True
         if skin_toned(small, middle):
             windows.append(framing((b.left + b.side / 2) / k, (b.top + b.side / 2) / k, DETECTION_TO_FACE * b.side / k))
-    return windows[:limit]
+    return windows
 
 
 def clean_labels(labels: np.ndarray, min_face_share: float = 0.3) -> np.ndarray:
