@@ -463,6 +463,23 @@ def test_search_adopts_a_confirmed_face_in_a_proposed_window(tiny_dir: Path, mon
         assert (parsed.face_confidence > SEARCH_SURE) is (confirmed and search)
 
 
+def test_search_windows_frame_the_face_at_any_picture_size() -> None:
+    """The astronaut's face (about 80 px in her 512 px photo) put in a larger canvas at two
+    sizes: the first window proposed frames it like a talking-head frame, in picture pixels."""
+    from skimage.data import astronaut
+
+    for scale in (1.0, 3.0):
+        photo = cv2.resize(astronaut(), None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        canvas = np.full((photo.shape[0] * 2, photo.shape[1] * 2, 3), 90, np.uint8)
+        canvas[photo.shape[0] // 2:photo.shape[0] // 2 + photo.shape[0], :photo.shape[1]] = photo
+        windows = parser_module.search_windows(canvas)
+        assert windows, scale
+        top, left, side = windows[0]
+        cy, cx = (photo.shape[0] // 2 + 125 * scale), 220 * scale  # her face's centre in the canvas
+        assert left < cx < left + side and top < cy < top + side
+        assert 80 * scale / side == pytest.approx(PORTRAIT_FACE_SHARE, rel=0.4)
+
+
 def test_skin_tone_and_confirmation_of_a_found_face() -> None:
     from skimage.data import astronaut
 
