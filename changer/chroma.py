@@ -271,11 +271,12 @@ GRAY_TOLERANCE = 6
 """Channel spread (0-255) under which pixels count as black and white (:func:`is_grayscale`)."""
 
 
-def is_grayscale(pixels: np.ndarray, tolerance: int = GRAY_TOLERANCE) -> bool:
+def is_grayscale(pixels: np.ndarray, tolerance: int = GRAY_TOLERANCE, share: float = 0.995) -> bool:
     """Whether ``uint8`` RGB pixels (``...x3``) are black and white: their channels differ by
-    at most ``tolerance`` on 99.5% of them (JPEG's colour noise on a gray photo stays below)."""
+    at most ``tolerance`` on ``share`` of them (JPEG's colour noise on a gray photo stays
+    below on 99.5%; a larger share also catches a small coloured thing in a gray scene)."""
     spread = pixels.max(axis=-1).astype(np.int16) - pixels.min(axis=-1)
-    return spread.size > 0 and float(np.percentile(spread, 99.5)) <= tolerance
+    return spread.size > 0 and float(np.percentile(spread, 100 * share)) <= tolerance
 
 
 # --------------------------------------------------------------------------- matting

@@ -182,7 +182,7 @@ class LabelParser:
         sure of faces in grass and fur too.
         """
         best: tuple[Parsed, tuple[int, int, int] | None] = (parsed, None)
-        if chroma.is_grayscale(rgb[::4, ::4]):
+        if chroma.is_grayscale(rgb[::2, ::2], share=0.9999):
             return best
         bar = SEARCH_SURE
         for window in search_windows(rgb):

@@ -461,6 +461,8 @@ def test_search_adopts_a_confirmed_face_in_a_proposed_window(tiny_dir: Path, mon
         found = bool((parsed.labels[220:240, 320:340] == L.FACE).all())
         assert found is (confirmed and search)
         assert (parsed.face_confidence > SEARCH_SURE) is (confirmed and search)
+        gray = np.repeat(picture[..., :1], 3, axis=2)  # no skin tone possible: not searched
+        assert not (parser(gray)[220:240, 320:340] == L.FACE).any()
 
 
 def test_search_windows_frame_the_face_at_any_picture_size() -> None:
