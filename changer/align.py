@@ -169,6 +169,11 @@ def similarity_matrix(
     return np.hstack([linear, translation[:, None]])
 
 
+def matrix_scale(matrix: np.ndarray) -> float:
+    """The scale factor of a ``2x3`` similarity (target pixels per source pixel)."""
+    return float(np.sqrt(abs(np.linalg.det(np.asarray(matrix, np.float64)[:, :2]))))
+
+
 def warp_mask(mask: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """A boolean mask warped by ``matrix`` into an ``(H, W)`` canvas (bilinear, then >= 0.5)."""
     h, w = size
@@ -186,7 +191,7 @@ def warp_head(
     """
     h, w = size
     img, mask, m = source_img, source_mask.astype(np.float32), np.asarray(matrix, np.float64)
-    s = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))
+    s = matrix_scale(m)
     if s < 0.8:
         sh, sw = img.shape[:2]
         pre = (max(1, round(sw * s)), max(1, round(sh * s)))

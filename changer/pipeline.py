@@ -44,7 +44,7 @@ import numpy as np
 
 from changer import chroma, tone
 from changer import labels as L
-from changer.align import similarity_matrix, warp_head, warp_mask
+from changer.align import matrix_scale, similarity_matrix, warp_head, warp_mask
 from changer.blenders import Blender, load_blender
 from changer.chroma import is_grayscale
 from changer.data.augment import dilate, mask_box
@@ -626,7 +626,7 @@ def _enlargement_notes(matrix: np.ndarray, user_scale: float = 1.0) -> list[str]
     """A note when the source head is scaled up a lot to fit the target's (a small face in
     the source photo): it will look softer than the target. The user's own head scale
     (``user_scale``) is left out: that enlargement was asked for."""
-    scale = float(np.sqrt(abs(np.linalg.det(np.asarray(matrix)[:, :2])))) / user_scale
+    scale = matrix_scale(matrix) / user_scale
     if scale <= ENLARGEMENT_NOTE:
         return []
     return [(f"the source face is small: it was enlarged {scale:.1f}x to the target's size, so the new head is softer "

@@ -23,11 +23,17 @@ from changer import chroma, tone
 from changer import labels as L
 from changer.folders import is_model_folder
 from changer.parsing.detector import frontal_faces
-from changer.parsing.face_check import face_confirmed, face_problem, skin_toned
+from changer.parsing.face_check import (
+    CONFIRM_BELOW,
+    face_confirmed,
+    face_problem,
+    skin_toned,
+)
 from changer.parsing.network import ParserNet
 from changer.parsing.windows import (
     PORTRAIT_FACE_SHARE,
     as_rgb,
+    fit_longest,
     framing,
     window_borders,
     window_crop,
@@ -125,12 +131,11 @@ class LabelParser:
         at full resolution cost seconds on phone photos.
         """
         rgb = as_rgb(rgb)
-        h, w = rgb.shape[:2]
-        k = PARSE_MAX_SIDE / max(h, w)
-        if k >= 1:
-            return self._parse_lit(rgb)
-        small = cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
+        small, k = fit_longest(rgb, PARSE_MAX_SIDE)
         parsed = self._parse_lit(small)
+        if k == 1:
+            return parsed
+        h, w = rgb.shape[:2]
         return Parsed(cv2.resize(parsed.labels, (w, h), interpolation=cv2.INTER_NEAREST), parsed.face_confidence,
                       parsed.relit)
 
@@ -407,9 +412,9 @@ def portrait_window(
     return framing(x + fw / 2, y + fh / 2, max(fh, fw), face_share)
 
 
-SEARCH_SURE = 0.85
+SEARCH_SURE = CONFIRM_BELOW
 """A face found by the search counts only at this confidence or above (the no-face check's
-:data:`~changer.parsing.face_check.CONFIRM_BELOW`), and must pass the stricter
+:data:`~changer.parsing.face_check.CONFIRM_BELOW`, 0.85), and must pass the stricter
 :func:`~changer.parsing.face_check.face_confirmed` besides: the loose detector that proposed
 the window is no independent witness for a doubtful face."""
 
@@ -434,9 +439,7 @@ def search_windows(rgb: np.ndarray, limit: int = SEARCH_CANDIDATES) -> list[tupl
     in ``rgb`` (:func:`changer.parsing.detector.frontal_faces`, loose settings), largest
     first; only boxes whose middle is skin-toned (:func:`changer.parsing.face_check.skin_toned`),
     since the face found there must be too."""
-    h, w = rgb.shape[:2]
-    k = min(1.0, SEARCH_SIDE / max(h, w))
-    small = rgb if k == 1 else cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
+    small, k = fit_longest(rgb, SEARCH_SIDE)
     boxes = frontal_faces(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), SEARCH_MIN_FACE, neighbours=3, scale_step=1.2)
     windows: list[tuple[int, int, int]] = []
     for b in boxes:

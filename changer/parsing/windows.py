@@ -27,6 +27,16 @@ def as_rgb(img: np.ndarray) -> np.ndarray:
     raise ValueError(f"the parser expects an HxWx3 RGB image, got shape {img.shape}")
 
 
+def fit_longest(img: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """``img`` shrunk (area interpolation) so that its longer side is at most ``side``, and
+    the factor applied (1.0: unchanged, the same array)."""
+    h, w = img.shape[:2]
+    k = side / max(h, w)
+    if k >= 1:
+        return img, 1.0
+    return cv2.resize(img, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA), k
+
+
 def window_borders(window: tuple[int, int, int], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
     """How far the square ``(top, left, side)`` reaches out of a picture of ``shape``:
     ``(top, bottom, left, right)``."""
