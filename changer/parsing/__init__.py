@@ -9,8 +9,8 @@ backend (:mod:`changer.parsing.segformer`, needs ``transformers``).
 from changer.parsing.config import ParserConfig
 from changer.parsing.metrics import IoUAccumulator, pooled_iou
 from changer.parsing.network import ParserNet
-from changer.parsing.parser import HeadParser, LabelParser, Parsed, get_parser, load_parser
+from changer.parsing.parser import HeadParser, LabelParser, ParseOptions, Parsed, get_parser, load_parser
 
 __all__ = [
-    "HeadParser", "IoUAccumulator", "LabelParser", "Parsed", "ParserConfig", "ParserNet", "get_parser", "load_parser", "pooled_iou",
+    "HeadParser", "IoUAccumulator", "LabelParser", "ParseOptions", "Parsed", "ParserConfig", "ParserNet", "get_parser", "load_parser", "pooled_iou",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from changer.parsing.face_check import (
     face_problem,
     skin_toned,
 )
+from changer.parsing.fringe import drop_background_fringe
 from changer.parsing.network import ParserNet
 from changer.parsing.windows import (
     PORTRAIT_FACE_SHARE,
@@ -64,49 +65,62 @@ class Parsed:
     """Whether the labels come from a brightened copy of an underexposed photo (:func:`relit`)."""
 
 
+@dataclass(frozen=True)
+class ParseOptions:
+    """The steps of a parse beyond the network's arg-max (:class:`LabelParser`); all on by default.
+
+    ``clean``: person pixels that are not connected to the main face become background
+    (:func:`clean_labels`), as in the talking-heads labels; face/hair blobs apart from the
+    person's head become body or background (:func:`changer.labels.single_head`), neck blobs
+    away from the head become body (:func:`changer.labels.attached_neck`), and background
+    holes inside the head are filled (:func:`changer.labels.fill_head_holes`).
+
+    ``reframe``: a photo whose face is small (a half-body or full-body shot, a wide scene) is
+    parsed twice: the first pass finds the face, the second parses a talking-head framing
+    around it (:func:`portrait_window`), which is what the bundled network was trained on;
+    outside that window the first pass's neck/body labels stay.
+
+    ``relight``: an underexposed photo (a dark parsed face) is parsed once more from a
+    brightened copy (:func:`relit`; see :meth:`LabelParser.parse`).
+
+    ``flip``: the labels come from the mean of the logits of the picture and of its mirror
+    image (:meth:`LabelParser._logits`): on the 144 held-out frames the bundled parser's mean
+    IoU rises from 0.788 to 0.799 (body +0.031, background +0.014, hair +0.010, face -0.003;
+    for the previous, narrower parser 0.737 to 0.754), for twice the network time.
+
+    ``screen_hair``: a photo on a green screen gets no green hair (:func:`drop_screen_hair`).
+
+    ``search``: a picture whose parse the no-face check
+    (:func:`changer.parsing.face_check.face_problem`) would refuse is searched for smaller
+    faces (:meth:`LabelParser._searched`).
+
+    ``fringe``: pieces of the background labelled hair along the head's outline (bits of a
+    flag's stars beside dark hair) become background (:mod:`changer.parsing.fringe`).
+    """
+
+    clean: bool = True
+    reframe: bool = True
+    relight: bool = True
+    flip: bool = True
+    screen_hair: bool = True
+    search: bool = True
+    fringe: bool = True
+
+
+_OPTION_NAMES = frozenset(f.name for f in fields(ParseOptions))
+
+
 class LabelParser:
     """Callable ``HxWx3 uint8 RGB -> HxW uint8`` labels (0 background, 1 face, 2 hair, 3 neck, 4 body).
 
     A backend gives :meth:`logits` (5-class scores at its own working size); this class
-    resizes them back bilinearly to the picture's size and takes the arg-max there. With
-    ``clean`` (default) person pixels that are not connected to the main face become
-    background (:func:`clean_labels`), as in the talking-heads labels, face/hair blobs
-    apart from the person's head become body or background
-    (:func:`changer.labels.single_head`), neck blobs away from the head become body
-    (:func:`changer.labels.attached_neck`), and background holes inside the head are filled
-    (:func:`changer.labels.fill_head_holes`).
-
-    With ``reframe`` (default) a photo whose face is small (a half-body or full-body shot,
-    a wide scene) is parsed twice: the first pass finds the face, the second parses a
-    talking-head framing around it (:func:`portrait_window`), which is what the bundled
-    network was trained on; outside that window the first pass's neck/body labels stay.
-
-    With ``relight`` (default) an underexposed photo (a dark parsed face) is parsed once more
-    from a brightened copy (:func:`relit`); the labels are that parse's (see :meth:`parse`).
-
-    With ``flip`` (default) the labels come from the mean of the logits of the picture and of
-    its mirror image (:meth:`_logits`): on the 144 held-out frames the bundled parser's mean
-    IoU rises from 0.788 to 0.799 (body +0.031, background +0.014, hair +0.010, face -0.003;
-    for the previous, narrower parser 0.737 to 0.754), for twice the network time.
-
-    With ``screen_hair`` (default) a photo on a green screen gets no green hair
-    (:func:`drop_screen_hair`).
-
-    With ``search`` (default) a picture whose parse the no-face check
-    (:func:`changer.parsing.face_check.face_problem`) would refuse is searched for smaller
-    faces (:meth:`_searched`).
+    resizes them back bilinearly to the picture's size and takes the arg-max there. The
+    steps after that are set by :class:`ParseOptions` (``options``, or its fields as keyword
+    flags: ``HeadParser(net, flip=False)``); every step is on by default.
     """
 
-    def __init__(
-        self, clean: bool = True, reframe: bool = True, relight: bool = True, flip: bool = True,
-        screen_hair: bool = True, search: bool = True,
-    ) -> None:
-        self.clean = clean
-        self.reframe = reframe
-        self.relight = relight
-        self.flip = flip
-        self.screen_hair = screen_hair
-        self.search = search
+    def __init__(self, options: ParseOptions | None = None, **flags: bool) -> None:
+        self.options = replace(options or ParseOptions(), **flags)
 
     def logits(self, rgb: np.ndarray) -> np.ndarray:
         """``(5, h, w) float32`` class scores of an ``HxWx3 uint8`` picture (any ``h, w``)."""
@@ -133,6 +147,8 @@ class LabelParser:
         rgb = as_rgb(rgb)
         small, k = fit_longest(rgb, PARSE_MAX_SIDE)
         parsed = self._parse_lit(small)
+        if self.options.fringe:
+            parsed = replace(parsed, labels=drop_background_fringe(small, parsed.labels))
         if k == 1:
             return parsed
         h, w = rgb.shape[:2]
@@ -146,7 +162,7 @@ class LabelParser:
         brightened picture's whole-picture pass could take something else for a face.
         """
         parsed, found_in = self._parse_once(rgb)
-        brighter = relit(rgb, parsed.labels) if self.relight else None
+        brighter = relit(rgb, parsed.labels) if self.options.relight else None
         if brighter is None:
             return parsed
         if found_in is None:
@@ -164,10 +180,10 @@ class LabelParser:
         finish = self._finisher(rgb)
         plain, mean = self._logits(rgb)
         parsed = self._judged(plain, mean, lambda scores: finish(upsample_argmax(scores, rgb.shape[:2])))
-        window = portrait_window(parsed.labels) if self.reframe else None
+        window = portrait_window(parsed.labels) if self.options.reframe else None
         if window is not None:
             parsed = self._parse_window(rgb, parsed.labels, window, finish)
-        if self.search and face_problem(rgb, parsed.labels, parsed.face_confidence) is not None:
+        if self.options.search and face_problem(rgb, parsed.labels, parsed.face_confidence) is not None:
             return self._searched(rgb, parsed, finish)
         return parsed, None
 
@@ -200,7 +216,7 @@ class LabelParser:
         """The picture's logits and, with ``flip``, their mean with the mirror image's
         (mirrored back); None without ``flip``."""
         plain = self.logits(rgb)
-        if not self.flip:
+        if not self.options.flip:
             return plain, None
         mirrored = self.logits(np.ascontiguousarray(rgb[:, ::-1]))[:, :, ::-1]
         return plain, (plain + mirrored) / 2
@@ -221,12 +237,12 @@ class LabelParser:
     def _finisher(self, rgb: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
         """What turns the arg-max labels of ``rgb`` into the parse: screen hair dropped
         (with ``screen_hair``, on a green backdrop), then the clean-up (with ``clean``)."""
-        screen = chroma.green_dominant(rgb) if self.screen_hair and chroma.on_green_backdrop(rgb) else None
+        screen = chroma.green_dominant(rgb) if self.options.screen_hair and chroma.on_green_backdrop(rgb) else None
 
         def finish(labels: np.ndarray) -> np.ndarray:
             if screen is not None:
                 labels = drop_screen_hair(labels, screen)
-            return L.fill_head_holes(L.attached_neck(L.single_head(clean_labels(labels)))) if self.clean else labels
+            return L.fill_head_holes(L.attached_neck(L.single_head(clean_labels(labels)))) if self.options.clean else labels
 
         return finish
 
@@ -260,11 +276,9 @@ class HeadParser(LabelParser):
 
     def __init__(
         self, net: ParserNet, input_size: int | None = None, device: str | torch.device | None = None,
-        clean: bool = True, reframe: bool = True, relight: bool = True, flip: bool = True,
-        screen_hair: bool = True, search: bool = True,
+        options: ParseOptions | None = None, **flags: bool,
     ) -> None:
-        super().__init__(clean=clean, reframe=reframe, relight=relight, flip=flip, screen_hair=screen_hair,
-                         search=search)
+        super().__init__(options, **flags)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.net = net.to(self.device).eval()
         if self.device.type == "cpu":  # oneDNN depthwise convs are faster in NHWC
@@ -273,13 +287,14 @@ class HeadParser(LabelParser):
 
     @classmethod
     def from_pretrained(
-        cls, model_id: str | os.PathLike[str], device: str | None = None, clean: bool = True,
-        reframe: bool = True, relight: bool = True, flip: bool = True, screen_hair: bool = True,
-        search: bool = True, **kwargs: Any,
+        cls, model_id: str | os.PathLike[str], device: str | None = None, options: ParseOptions | None = None,
+        **flags: Any,
     ) -> HeadParser:
-        """Load a folder (``config.json`` + ``model.safetensors``) or a Hub repo id."""
-        return cls(ParserNet.from_pretrained(str(model_id), **kwargs), device=device, clean=clean,
-                   reframe=reframe, relight=relight, flip=flip, screen_hair=screen_hair, search=search)
+        """Load a folder (``config.json`` + ``model.safetensors``) or a Hub repo id. ``flags``
+        that are :class:`ParseOptions` fields set those; the rest go to
+        :meth:`ParserNet.from_pretrained` (Hub arguments such as ``revision``)."""
+        mine = {k: flags.pop(k) for k in list(flags) if k in _OPTION_NAMES}
+        return cls(ParserNet.from_pretrained(str(model_id), **flags), device=device, options=options, **mine)
 
     @property
     def config(self):  # noqa: ANN201 (ParserConfig)

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from changer import labels as L
 from changer.imageio import InputError
-from changer.parsing.parser import LabelParser
+from changer.parsing.parser import LabelParser, ParseOptions
 
 CELEBAMASK_TO_OURS: dict[str, int] = {
     "background": L.BACKGROUND,
@@ -85,11 +85,9 @@ class SegformerParser(LabelParser):
 
     def __init__(
         self, model: Any, input_size: int = 512, device: str | torch.device | None = None,
-        clean: bool = True, reframe: bool = True, relight: bool = True, flip: bool = False,
-        screen_hair: bool = True, search: bool = True,
+        options: ParseOptions | None = None, **flags: bool,
     ) -> None:
-        super().__init__(clean=clean, reframe=reframe, relight=relight, flip=flip, screen_hair=screen_hair,
-                         search=search)
+        super().__init__(options or ParseOptions(flip=False), **flags)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model = model.to(self.device).eval()
         self.mapping = class_map(model.config.id2label)

@@ -340,7 +340,7 @@ def _plain(model: ParserNet) -> HeadParser:
     """The network as training judges it: one pass, no mirror or relit second pass, no
     screen-hair rule or face search (those are inference choices; validation scores stay
     comparable with earlier runs' logs)."""
-    return HeadParser(model, device="cpu", relight=False, flip=False, screen_hair=False, search=False)
+    return HeadParser(model, device="cpu", relight=False, flip=False, screen_hair=False, search=False, fringe=False)
 
 
 def export_parser(model: ParserNet, dst: str | Path, check: list[tuple[np.ndarray, np.ndarray]] | None = None,
