@@ -537,6 +537,31 @@ def suppress_spill(
 # --------------------------------------------------------------------------- compositing
 
 
+def soften_edges(fg: np.ndarray, alpha: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(fg, alpha)`` with the matte's outline blurred (Gaussian ``sigma`` in pixels) to
+    anti-alias it; pixels more than about ``2 * sigma`` from the outline are unchanged.
+
+    A keyed network output has the outline of the mask it was drawn from: hard, and
+    stair-stepped where that mask was enlarged. The blur is of the premultiplied colour
+    (``fg * alpha``), so pixels that become partly opaque take the colour of the
+    foreground beside them, never the key's. ``sigma <= 0`` returns the inputs.
+    """
+    _check_image(fg, "fg")
+    a = _check_alpha(alpha, fg.shape[:2]).astype(np.float32)
+    if sigma <= 0:
+        return fg, alpha
+    solid = (a > 0.5).astype(np.uint8)
+    outline = solid ^ cv2.erode(solid, np.ones((3, 3), np.uint8))
+    reach = 2 * int(np.ceil(2 * sigma)) + 1
+    near = cv2.dilate(outline, np.ones((reach, reach), np.uint8)) > 0
+    blurred = cv2.GaussianBlur(a, (0, 0), sigma)
+    colour = cv2.GaussianBlur(fg.astype(np.float32) * a[..., None], (0, 0), sigma)
+    colour /= np.maximum(blurred, 1e-3)[..., None]
+    recolour = near & (blurred > 1e-3)
+    out_fg = np.where(recolour[..., None], np.clip(np.rint(colour), 0, 255), fg).astype(np.uint8)
+    return out_fg, np.where(near, blurred, a).astype(np.float32)
+
+
 def composite(
     fg: np.ndarray, alpha: np.ndarray, background: np.ndarray | tuple[int, int, int]
 ) -> np.ndarray:

@@ -392,3 +392,44 @@ def test_composite_equals_the_float_formula_everywhere() -> None:
         ref = np.asarray(background, np.float32)
         want = np.clip(np.rint(fg * alpha[..., None] + ref * (1 - alpha[..., None])), 0, 255).astype(np.uint8)
         np.testing.assert_array_equal(chroma.composite(fg, alpha, background), want)
+
+
+def _disc_coverage(size: int, centre: float, radius: float, samples: int = 8) -> np.ndarray:
+    """The share of each pixel inside a disc (supersampled): a true anti-aliased matte."""
+    offsets = (np.arange(samples) + 0.5) / samples
+    ys = (np.arange(size)[:, None] + offsets[None, :]).ravel()
+    inside = ((ys[:, None] - centre) ** 2 + (ys[None, :] - centre) ** 2) <= radius**2
+    return inside.reshape(size, samples, size, samples).mean(axis=(1, 3)).astype(np.float32)
+
+
+def test_soften_edges_anti_aliases_a_stair_stepped_outline() -> None:
+    """A disc drawn at half the size and enlarged (nearest: stair steps), as a keyed network
+    output looks after an enlarged head mask: softened, its matte is closer to a photo's
+    outline of the disc (its pixel coverage through a 0.7 px lens blur), the blur stays
+    near the outline, and no key colour creeps in. (Against bare coverage, without the
+    lens, a blur this wide would not help: it is photos' soft edges that it imitates.)"""
+    truth = cv2.GaussianBlur(_disc_coverage(128, 64.0, 40.0), (0, 0), 0.7)
+    small = _disc_coverage(64, 32.0, 20.0) > 0.5
+    stepped = cv2.resize(small.astype(np.uint8), (128, 128), interpolation=cv2.INTER_NEAREST).astype(np.float32)
+    fg = np.zeros((128, 128, 3), np.uint8)
+    fg[...] = (0, 255, 0)  # the key colour where the matte is 0
+    fg[stepped > 0] = (200, 60, 40)
+    soft_fg, soft_alpha = chroma.soften_edges(fg, stepped, 0.8)
+    before, after = np.abs(stepped - truth).mean(), np.abs(soft_alpha - truth).mean()
+    assert after < 0.7 * before, (before, after)
+    partly = (soft_alpha > 0.02) & (soft_alpha < 0.98)
+    assert partly.sum() > 100
+    np.testing.assert_allclose(soft_fg[partly], np.broadcast_to((200, 60, 40), (int(partly.sum()), 3)), atol=1)
+    outline = cv2.morphologyEx((stepped > 0).astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+    far = cv2.dilate(outline.astype(np.uint8), np.ones((9, 9), np.uint8)) == 0
+    np.testing.assert_array_equal(soft_alpha[far], stepped[far])
+    np.testing.assert_array_equal(soft_fg[far], fg[far])
+
+
+def test_soften_edges_zero_sigma_returns_the_inputs() -> None:
+    fg = np.zeros((8, 8, 3), np.uint8)
+    alpha = np.ones((8, 8), np.float32)
+    out_fg, out_alpha = chroma.soften_edges(fg, alpha, 0.0)
+    assert out_fg is fg and out_alpha is alpha
+    with pytest.raises(ValueError, match="alpha"):
+        chroma.soften_edges(fg, np.ones((4, 4), np.float32), 1.0)

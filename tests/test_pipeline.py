@@ -164,8 +164,9 @@ def test_background_options(pipe: HeadBlendingPipeline) -> None:
     body = L.neck_body_mask(tgt_lab) & ~on_image.masks["blend_region"]
     assert body.sum() > 1000
     np.testing.assert_array_equal(on_image.image[body], tgt[body])  # the person is kept
-    head = on_image.masks["source_head"] & ~dilate(~on_image.masks["source_head"], 3)
-    np.testing.assert_array_equal(on_image.image[head], key.image[head])  # same head on any background
+    # the same head on any background, but for its anti-aliased outline (BlendOptions.edge_softness)
+    head = on_image.masks["source_head"] & ~dilate(~on_image.masks["source_head"], 7)
+    np.testing.assert_array_equal(on_image.image[head], key.image[head])
 
 
 def test_color_reference_changes_head_colour(pipe: HeadBlendingPipeline) -> None:
@@ -439,3 +440,22 @@ def test_black_and_white_is_judged_on_the_person() -> None:
     gray_with_caption[person == 0] = (200, 30, 30)  # a red background or caption
     assert _person_is_grayscale(gray_with_caption, person)
     assert _person_is_grayscale(to_gray(img), np.zeros_like(person))  # no person: the window decides
+
+
+def test_edge_softness_touches_only_the_new_outline(pipe: HeadBlendingPipeline) -> None:
+    """The keyed outline is anti-aliased (partly opaque pixels appear along it); away from
+    it nothing differs from a blend without softening, and bad values are refused."""
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(200, 2)
+    kwargs = dict(source_labels=src_lab, target_labels=tgt_lab)
+    hard = pipe(src, tgt, options=BlendOptions(edge_softness=0.0, output_background="key"), **kwargs)
+    soft = pipe(src, tgt, **kwargs, options=BlendOptions(output_background="key"))
+    region = hard.masks["blend_region"]
+    partly = lambda alpha: ((alpha > 0.05) & (alpha < 0.95) & region).sum()  # noqa: E731
+    assert partly(soft.alpha) > partly(hard.alpha) + 50
+    outline = cv2.morphologyEx((hard.alpha > 0.5).astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    far = cv2.dilate(outline, np.ones((15, 15), np.uint8)) == 0  # the blur's 2 px at 128 px, enlarged
+    np.testing.assert_array_equal(soft.image[far], hard.image[far])
+    for bad in (-1.0, 100.0):
+        with pytest.raises(InputError, match="edge_softness"):
+            pipe(src, tgt, options=BlendOptions(edge_softness=bad), **kwargs)
