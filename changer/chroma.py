@@ -539,7 +539,7 @@ def suppress_spill(
 
 def soften_edges(fg: np.ndarray, alpha: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
     """``(fg, alpha)`` with the matte's outline blurred (Gaussian ``sigma`` in pixels) to
-    anti-alias it; pixels more than about ``2 * sigma`` from the outline are unchanged.
+    anti-alias it; pixels more than about ``3 * sigma`` from the outline are unchanged.
 
     A keyed network output has the outline of the mask it was drawn from: hard, and
     stair-stepped where that mask was enlarged. The blur is of the premultiplied colour
@@ -552,7 +552,7 @@ def soften_edges(fg: np.ndarray, alpha: np.ndarray, sigma: float) -> tuple[np.nd
         return fg, alpha
     solid = (a > 0.5).astype(np.uint8)
     outline = solid ^ cv2.erode(solid, np.ones((3, 3), np.uint8))
-    reach = 2 * int(np.ceil(2 * sigma)) + 1
+    reach = 2 * int(np.ceil(3 * sigma)) + 1
     near = cv2.dilate(outline, np.ones((reach, reach), np.uint8)) > 0
     blurred = cv2.GaussianBlur(a, (0, 0), sigma)
     colour = cv2.GaussianBlur(fg.astype(np.float32) * a[..., None], (0, 0), sigma)

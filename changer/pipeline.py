@@ -96,7 +96,7 @@ class BlendOptions:
             keeps the keyed matte as it is. The network draws the outline as hard as the
             pasted head's mask, stair-steps included, where photos have soft edges: on
             self-blends of held-out frames 0.8 raised the PSNR of a 3 px band either side
-            of the head's outline by about 2 dB (chosen on the validation identities;
+            of the head's outline by 1.4 to 2.1 dB (chosen on the validation identities;
             ``configs/experiments/README.md``, session 14).
     """
 

@@ -119,8 +119,11 @@ class LabelParser:
     flags: ``HeadParser(net, flip=False)``); every step is on by default.
     """
 
+    default_options = ParseOptions()
+    """What a backend does when neither ``options`` nor a flag says otherwise."""
+
     def __init__(self, options: ParseOptions | None = None, **flags: bool) -> None:
-        self.options = replace(options or ParseOptions(), **flags)
+        self.options = replace(options or self.default_options, **flags)
 
     def logits(self, rgb: np.ndarray) -> np.ndarray:
         """``(5, h, w) float32`` class scores of an ``HxWx3 uint8`` picture (any ``h, w``)."""
@@ -276,7 +279,7 @@ class HeadParser(LabelParser):
 
     def __init__(
         self, net: ParserNet, input_size: int | None = None, device: str | torch.device | None = None,
-        options: ParseOptions | None = None, **flags: bool,
+        *, options: ParseOptions | None = None, **flags: bool,
     ) -> None:
         super().__init__(options, **flags)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -287,7 +290,7 @@ class HeadParser(LabelParser):
 
     @classmethod
     def from_pretrained(
-        cls, model_id: str | os.PathLike[str], device: str | None = None, options: ParseOptions | None = None,
+        cls, model_id: str | os.PathLike[str], device: str | None = None, *, options: ParseOptions | None = None,
         **flags: Any,
     ) -> HeadParser:
         """Load a folder (``config.json`` + ``model.safetensors``) or a Hub repo id. ``flags``

@@ -83,11 +83,13 @@ class SegformerParser(LabelParser):
     and it doubles the cost of a large network.
     """
 
+    default_options = ParseOptions(flip=False)
+
     def __init__(
         self, model: Any, input_size: int = 512, device: str | torch.device | None = None,
-        options: ParseOptions | None = None, **flags: bool,
+        *, options: ParseOptions | None = None, **flags: bool,
     ) -> None:
-        super().__init__(options or ParseOptions(flip=False), **flags)
+        super().__init__(options, **flags)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model = model.to(self.device).eval()
         self.mapping = class_map(model.config.id2label)

@@ -10,7 +10,7 @@ import pytest
 
 from changer import labels as L
 from changer.parsing import HeadParser, ParseOptions, ParserConfig, ParserNet, get_parser
-from changer.parsing.fringe import MIN_GAP, drop_background_fringe
+from changer.parsing.fringe import MIN_GAP, _features, drop_background_fringe
 
 STARS = ((40, 70), (36, 132), (130, 40))
 """Centres ``(y, x)`` of the white blobs that touch the hair's outline in :func:`_portrait`."""
@@ -103,12 +103,39 @@ def test_nothing_to_test_returns_the_labels(kind: str) -> None:
 
 
 def test_gap_is_in_lab_units() -> None:
-    """The constant is what its docstring says: a CIELAB distance (the blob-white against the
-    dark hair is far above it, the dark backdrop against the hair below it)."""
-    white, hair, dim = (np.array([[c]], np.uint8) for c in ((235, 235, 240), (35, 25, 20), (45, 38, 34)))
-    lab = [cv2.cvtColor(c, cv2.COLOR_RGB2LAB).astype(np.float32)[0, 0] * [100 / 255, 1, 1] for c in (white, hair, dim)]
-    assert np.linalg.norm(lab[0] - lab[1]) > 5 * MIN_GAP
-    assert np.linalg.norm(lab[2] - lab[1]) < MIN_GAP
+    """The features are CIELAB (L 0-100) and place: the blob-white lies far above
+    :data:`MIN_GAP` from the dark hair, the dim backdrop below it, and 1% of the head's
+    size is one unit of place."""
+    rgb = np.array([[(235, 235, 240), (35, 25, 20), (45, 38, 34)]], np.uint8)
+    white, hair, dim = _features(rgb, size=100.0)[0]
+    assert np.linalg.norm(white[:3] - hair[:3]) > 5 * MIN_GAP
+    assert np.linalg.norm(dim[:3] - hair[:3]) < MIN_GAP
+    assert white[0] == pytest.approx(93.0, abs=2) and abs(white[1]) < 2  # L* of near-white, neutral a*
+    np.testing.assert_allclose(dim[3:] - white[3:], (0.0, 2.0))  # 2 px apart at a 100 px head
+
+
+def test_a_light_patch_enclosed_by_hair_near_the_outline_is_kept() -> None:
+    """A light patch within the tested band but surrounded by hair (a clip, a highlight) is not
+    joined to the background: dropping it would leave a hole in the head."""
+    rgb, labels = _portrait(backdrop=(235, 235, 240))
+    cv2.circle(rgb, (100, 42), 2, (235, 235, 240), -1)  # 2-6 px inside the outline (y = 38): all tested
+    out = drop_background_fringe(rgb, labels)
+    assert (out[40:45, 98:103] == L.HAIR).all()
+
+
+def test_the_parser_runs_the_step_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import changer.parsing.parser as parser_module
+
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(parser_module, "drop_background_fringe", lambda rgb, labels: calls.append(rgb.shape[:2]) or labels)
+    tiny = ParserConfig(widths=(4, 8, 8, 16, 16), depths=(1, 1, 1, 1, 1), expand=1, decoder_widths=(8, 8, 8, 8))
+    net = ParserNet(tiny).eval()
+    picture = np.random.default_rng(0).integers(0, 256, (80, 100, 3), dtype=np.uint8)
+    quiet = dict(reframe=False, relight=False, search=False)
+    HeadParser(net, device="cpu", fringe=False, **quiet)(picture)
+    assert calls == []
+    HeadParser(net, device="cpu", **quiet)(picture)
+    assert calls == [(80, 100)]
 
 
 def test_parse_options_as_flags(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import torch
 
 from changer import labels as L
 from changer.imageio import InputError
-from changer.parsing import load_parser
+from changer.parsing import ParseOptions, load_parser
 from changer.parsing.parser import HeadParser, get_parser
 from changer.parsing.segformer import CELEBAMASK_TO_OURS, SegformerParser, class_map, merge_logits
 
@@ -64,6 +64,14 @@ def test_load_parser_picks_the_backend_from_the_config(tiny_segformer: Path, tmp
     ParserNet(ParserConfig(widths=(4, 8, 8, 16, 16), depths=(1, 1, 1, 1, 1), expand=1,
                            decoder_widths=(8, 8, 8, 8), input_size=64)).save_pretrained(tmp_path / "ours")
     assert isinstance(load_parser(tmp_path / "ours", device="cpu"), HeadParser)
+
+
+def test_segformer_mirror_pass_is_off_unless_asked(tiny_segformer: Path) -> None:
+    """Its default options differ from the bundled parser's in ``flip`` alone; flags apply on
+    top of that default."""
+    assert load_parser(tiny_segformer, device="cpu").options == ParseOptions(flip=False)
+    assert load_parser(tiny_segformer, device="cpu", fringe=False).options == ParseOptions(flip=False, fringe=False)
+    assert load_parser(tiny_segformer, device="cpu", flip=True).options == ParseOptions()
 
 
 def test_env_selects_the_segformer(tiny_segformer: Path, monkeypatch: pytest.MonkeyPatch) -> None:
