@@ -18,7 +18,8 @@ e. the :class:`~changer.inputs.BlendInputs` built exactly like the training samp
    source head with the mean training hole margin, gray source head pasted, colour
    reference ``C``, visible body ``B``);
 f. the blender's output: the foreground on the key colour;
-g. keyed with :mod:`changer.chroma` (alpha matte + spill suppression), the outline
+g. keyed with :mod:`changer.chroma` (alpha matte + spill suppression), thin key-tinted
+   seams inside the person repainted (:func:`changer.chroma.mend_key_tint`), the outline
    anti-aliased (:func:`changer.chroma.soften_edges`);
 h. composited onto the chosen background: the target's own (where the old person was,
    Telea-inpainted, since what was behind the old head is unknown), the key colour, or a
@@ -690,6 +691,7 @@ def _assemble(
     if chroma_setting:
         alpha_w = chroma.alpha_matte(raw, key)
         fg_w = unmix(raw, alpha_w, key)
+        fg_w = chroma.mend_key_tint(raw, fg_w, alpha_w, key)
         fg_w, alpha_w = chroma.soften_edges(fg_w, alpha_w, opts.edge_softness)
     else:
         alpha_w, fg_w = np.ones(raw.shape[:2], np.float32), raw
