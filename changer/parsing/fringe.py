@@ -90,8 +90,13 @@ def _fringe(rgb: np.ndarray, labels: np.ndarray, size: float) -> np.ndarray:
     features = _features(rgb, size)
     query = features[tested]
     to_hair = _nearest(features[inside], query)
-    to_around = _nearest(features[around], query)
-    drop[tested] = (to_around < RATIO * to_hair) & (to_hair > MIN_GAP)
+    unlike = to_hair > MIN_GAP  # only these can go: the costlier search is theirs alone
+    if not unlike.any():
+        return drop
+    ys, xs = np.nonzero(tested)
+    to_around = _nearest(features[around], query[unlike])
+    gone = to_around < RATIO * to_hair[unlike]
+    drop[ys[unlike][gone], xs[unlike][gone]] = True
     return _joined_to(drop, background)
 
 
