@@ -459,3 +459,29 @@ def test_edge_softness_touches_only_the_new_outline(pipe: HeadBlendingPipeline) 
     for bad in (-1.0, 100.0):
         with pytest.raises(InputError, match="edge_softness"):
             pipe(src, tgt, options=BlendOptions(edge_softness=bad), **kwargs)
+
+
+def test_mend_head_seam_repaints_the_ring_around_the_head_inside_the_person() -> None:
+    """A light one-pixel line drawn around the pasted head, as the network leaves where the
+    generated neck meets it, takes the colour around it where it lies inside the person;
+    beyond the person's outline and everywhere else nothing changes."""
+    from changer.pipeline import mend_head_seam
+
+    fg = np.zeros((64, 64, 3), np.uint8)
+    fg[...] = (170, 120, 100)
+    head = np.zeros((64, 64), np.uint8)
+    cv2.circle(head, (32, 24), 14, 1, -1)
+    head = head > 0
+    ring = (cv2.dilate(head.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~head
+    fg[ring] = (235, 200, 190)
+    alpha = np.zeros((64, 64), np.float32)
+    alpha[20:, :] = 1.0  # the person: from the middle of the head down
+    out = mend_head_seam(fg, alpha, head)
+    inside = ring & (cv2.erode((alpha > 0.5).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)
+    assert inside.sum() > 20
+    deep = inside.copy()
+    deep[:27] = False  # the ring's ends border the unmended ring beyond the person
+    np.testing.assert_allclose(out[deep].astype(float), np.broadcast_to((170, 120, 100), (int(deep.sum()), 3)), atol=8)
+    assert (out[inside].astype(int).sum(axis=1) < fg[inside].astype(int).sum(axis=1)).all()
+    np.testing.assert_array_equal(out[~inside], fg[~inside])
+    assert mend_head_seam(fg, np.zeros_like(alpha), head) is fg  # no person: nothing to mend
