@@ -263,6 +263,7 @@ class HeadBlendingPipeline:
         with clock("align"):
             matrix = similarity_matrix(src_lab, tgt_lab, opts.align_scale, opts.align_offset, opts.align_rotate)
             notes += _enlargement_notes(matrix, opts.align_scale)
+            notes += _cut_head_notes(src_lab, matrix, tgt.shape[:2])
             _check_head_inside(src_lab, matrix, tgt.shape[:2], opts, source_labelled)
             window = working_window(tgt_lab, src_lab, matrix, opts.context)
         if window[2] > 1.5 * res:
@@ -665,6 +666,38 @@ def _enlargement_notes(matrix: np.ndarray, user_scale: float = 1.0) -> list[str]
         return []
     return [(f"the source face is small: it was enlarged {scale:.1f}x to the target's size, so the new head is softer "
              "than the photo (a closer or larger source photo gives a sharper head)")]
+
+
+CUT_SHARE = 0.02
+"""A source head touching its photo's edge along at least this share of the head's size is cut."""
+
+
+def _cut_head_notes(src_lab: np.ndarray, matrix: np.ndarray, shape: tuple[int, int]) -> list[str]:
+    """A note when the source head is cut off by its photo's top, left or right edge and the
+    straight cut lands inside the target picture, where it shows as a flat edge."""
+    head = L.head_mask(src_lab)
+    ys, xs = np.nonzero(head)
+    if len(ys) == 0:
+        return []
+    least = max(3, CUT_SHARE * max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1))
+    w = head.shape[1]
+    edges = {"top": (head[0], lambda i: (i, 0)), "left": (head[:, 0], lambda i: (0, i)),
+             "right": (head[:, -1], lambda i: (w - 1, i))}
+    m = np.asarray(matrix, np.float64)
+    cut = []
+    for name, (line, point) in edges.items():
+        where = np.flatnonzero(line)
+        if len(where) < least:
+            continue
+        pts = np.array([point(int(i)) for i in where], np.float64)
+        tx, ty = (pts @ m[:, :2].T + m[:, 2]).T
+        seen = (tx >= 2) & (tx < shape[1] - 2) & (ty >= 2) & (ty < shape[0] - 2)
+        if seen.mean() > 0.5:
+            cut.append(name)
+    if not cut:
+        return []
+    return [(f"the source head is cut off by the {' and '.join(cut)} edge of its photo, and the new head shows "
+             "that straight cut (a source photo with room around the head gives a whole head)")]
 
 
 def _lightness_notes(curve: np.ndarray | None) -> list[str]:

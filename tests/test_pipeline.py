@@ -485,3 +485,16 @@ def test_mend_head_seam_repaints_the_ring_around_the_head_inside_the_person() ->
     assert (out[inside].astype(int).sum(axis=1) < fg[inside].astype(int).sum(axis=1)).all()
     np.testing.assert_array_equal(out[~inside], fg[~inside])
     assert mend_head_seam(fg, np.zeros_like(alpha), head) is fg  # no person: nothing to mend
+
+
+def test_a_source_head_cut_by_its_photo_edge_is_noted(pipe: HeadBlendingPipeline) -> None:
+    """A source whose hair runs off the top of its photo: the note says so when the cut lands
+    inside the target, and not for a whole head."""
+    tgt, tgt_lab = _person(240, 2)
+    src, src_lab = _person(240, 1)
+    whole = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
+    assert not any("cut off" in note for note in whole.notes), whole.notes
+    top = int(np.nonzero(L.head_mask(src_lab).any(axis=1))[0][0])
+    cut, cut_lab = src[top + 30 :], src_lab[top + 30 :]  # the top 30 rows of the head are gone
+    result = pipe(cut, tgt, source_labels=cut_lab, target_labels=tgt_lab)
+    assert any("cut off by the top edge" in note for note in result.notes), result.notes
