@@ -537,37 +537,6 @@ def suppress_spill(
 # --------------------------------------------------------------------------- compositing
 
 
-def mend_key_tint(
-    img: np.ndarray, fg: np.ndarray, alpha: np.ndarray, key_color: tuple[int, int, int],
-    *, inset: int = 2, max_width: int = 4,
-) -> np.ndarray:
-    """``fg`` with thin key-tinted seams inside the opaque foreground repainted from around them.
-
-    A network that draws a person on a key blends a little key colour into the seams it
-    has to close, such as along the jaw of a pasted head. Keying calls those pixels opaque
-    and spill suppression turns them gray, which leaves a dull line. Pixels of ``img``
-    (the picture on the key, green or blue) whose key channel exceeds the other two,
-    lying more than ``inset`` pixels inside ``alpha > 0.5``, in lines or specks at most
-    ``max_width`` pixels wide, are inpainted (OpenCV Telea) in ``fg``. Wider areas of the
-    key's hue (green clothes) are left to spill suppression as before. Other key colours
-    return ``fg``.
-    """
-    _check_image(img)
-    _check_image(fg, "fg")
-    a = _check_alpha(alpha, img.shape[:2])
-    name = key_name(_check_color(key_color))
-    if name not in _KEY_CHANNELS:
-        return fg
-    tinted = (_color_difference(img, _KEY_CHANNELS[name]) > 0).astype(np.uint8)
-    side = 2 * inset + 1
-    inside = cv2.erode((a > 0.5).astype(np.uint8), np.ones((side, side), np.uint8)) > 0
-    wide = cv2.morphologyEx(tinted, cv2.MORPH_OPEN, np.ones((max_width + 1, max_width + 1), np.uint8)) > 0
-    seams = (tinted > 0) & inside & ~wide
-    if not seams.any():
-        return fg
-    return cv2.inpaint(fg, seams.astype(np.uint8), 3, cv2.INPAINT_TELEA)
-
-
 def soften_edges(fg: np.ndarray, alpha: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
     """``(fg, alpha)`` with the matte's outline blurred (Gaussian ``sigma`` in pixels) to
     anti-alias it; pixels more than about ``3 * sigma`` from the outline are unchanged.

@@ -18,10 +18,9 @@ e. the :class:`~changer.inputs.BlendInputs` built exactly like the training samp
    source head with the mean training hole margin, gray source head pasted, colour
    reference ``C``, visible body ``B``);
 f. the blender's output: the foreground on the key colour;
-g. keyed with :mod:`changer.chroma` (alpha matte + spill suppression), thin key-tinted
-   seams inside the person and the pixel ring around the pasted head repainted
-   (:func:`changer.chroma.mend_key_tint`, :func:`mend_head_seam`), the outline
-   anti-aliased (:func:`changer.chroma.soften_edges`);
+g. keyed with :mod:`changer.chroma` (alpha matte + spill suppression), the pixel ring
+   around the pasted head repainted (:func:`mend_head_seam`), the outline anti-aliased
+   (:func:`changer.chroma.soften_edges`);
 h. composited onto the chosen background: the target's own (where the old person was,
    Telea-inpainted, since what was behind the old head is unknown), the key colour, or a
    user image (cover-resized);
@@ -337,8 +336,8 @@ def mend_head_seam(fg: np.ndarray, alpha: np.ndarray, head: np.ndarray) -> np.nd
 
     The network draws a line where the generated neck meets the pasted head: light, or
     olive with a little key green in it. On self-blends of held-out frames, repainting
-    that ring raised the PSNR of the head/neck seam by 0.6 dB on the validation identities
-    and 0.3 dB on the test frames. A 2 px ring, or the head's own outer pixel, lowered it
+    that ring raised the PSNR of the head/neck seam by 1.2 dB on the validation identities
+    and 0.5 dB on the test frames. A 2 px ring, or the head's own outer pixel, did worse
     (``configs/experiments/README.md``, session 14).
     """
     ring = (cv2.dilate(head.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~head
@@ -742,7 +741,6 @@ def _assemble(
     if chroma_setting:
         alpha_w = chroma.alpha_matte(raw, key)
         fg_w = unmix(raw, alpha_w, key)
-        fg_w = chroma.mend_key_tint(raw, fg_w, alpha_w, key)
         fg_w = mend_head_seam(fg_w, alpha_w, inputs.head_mask)
         fg_w, alpha_w = chroma.soften_edges(fg_w, alpha_w, opts.edge_softness)
     else:
@@ -797,6 +795,7 @@ def _mix(inside: np.ndarray, outside: np.ndarray, weight: np.ndarray) -> np.ndar
     weight is 1 and ``outside`` where it is 0. ``uint8`` images are mixed by OpenCV (rounded,
     no float copies: mixing a 16 MP window in numpy floats took over a second)."""
     if inside.dtype == np.uint8:
+        weight = np.asarray(weight, np.float32)  # OpenCV takes float32 weights only
         return cv2.blendLinear(inside, outside, weight, 1.0 - weight)
     return weight * inside + (1.0 - weight) * outside
 

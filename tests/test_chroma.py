@@ -434,25 +434,3 @@ def test_soften_edges_zero_sigma_returns_the_inputs() -> None:
     with pytest.raises(ValueError, match="alpha"):
         chroma.soften_edges(fg, np.ones((4, 4), np.float32), 1.0)
 
-
-def test_mend_key_tint_repaints_thin_seams_only() -> None:
-    """A one-pixel key-tinted seam across an opaque skin patch (what a network leaves along a
-    pasted head's jaw) is repainted like the skin around it; a wide green area (clothes) and
-    the pixels near the outline are left as they were."""
-    skin = np.array((190, 140, 120), np.uint8)
-    img = np.zeros((64, 64, 3), np.uint8)
-    img[...] = (0, 177, 64)  # the key around the person
-    img[8:56, 8:56] = skin
-    img[30, 8:56] = (120, 140, 110)  # a seam: green just above red and blue
-    img[40:52, 12:24] = (40, 160, 60)  # a green shirt pocket, 12 px wide
-    alpha = np.zeros((64, 64), np.float32)
-    alpha[8:56, 8:56] = 1.0
-    fg = img.copy()
-    out = chroma.mend_key_tint(img, fg, alpha, (0, 177, 64))
-    np.testing.assert_allclose(out[30, 14:50].astype(float), np.broadcast_to(skin, (36, 3)), atol=3)
-    np.testing.assert_array_equal(out[40:52, 12:24], fg[40:52, 12:24])
-    np.testing.assert_array_equal(out[30, 8:10], fg[30, 8:10])  # within `inset` of the outline
-    unchanged = np.ones((64, 64), bool)
-    unchanged[30] = False
-    np.testing.assert_array_equal(out[unchanged], fg[unchanged])
-    assert chroma.mend_key_tint(img, fg, alpha, (200, 30, 200)) is fg  # a magenta key: not handled
