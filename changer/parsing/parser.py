@@ -115,8 +115,9 @@ class LabelParser:
 
     A backend gives :meth:`logits` (5-class scores at its own working size); this class
     resizes them back bilinearly to the picture's size and takes the arg-max there. The
-    steps after that are set by :class:`ParseOptions` (``options``, or its fields as keyword
-    flags: ``HeadParser(net, flip=False)``); every step is on by default.
+    steps after that are set by :class:`ParseOptions`: ``options`` given whole, else the
+    backend's :attr:`default_options` (every step on for the bundled parser), with any of
+    their fields given as keyword flags on top (``HeadParser(net, flip=False)``).
     """
 
     default_options = ParseOptions()
