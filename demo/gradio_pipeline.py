@@ -24,6 +24,10 @@ from demo.scratch import ScratchSpace
 KEY_COLOURS = {"green": (0, 177, 64), "blue": (0, 71, 187)}
 MODEL_ENV = "CHANGER_MODEL"
 
+DEFAULT_EDGE_SOFTNESS = 0.8
+"""``BlendOptions.edge_softness``'s default, for the slider (importing the pipeline here would
+load torch before the app is up; a test keeps the two equal)."""
+
 
 def default_model_id() -> str | None:
     """The model the app starts with: ``$CHANGER_MODEL`` or the bundled default (None)."""
@@ -102,6 +106,7 @@ class BlendService:
         output_background: str = "original",
         model_id: str | None = None,
         parser: str = "built-in",
+        edge_softness: float = DEFAULT_EDGE_SOFTNESS,
     ) -> BlendOutputs:
         """Run one blend; bad input raises ``gr.Error`` with the library's message."""
         from changer.imageio import InputError, load_labels
@@ -114,14 +119,14 @@ class BlendService:
         if key not in KEY_COLOURS:
             raise gr.Error(f"Key colour must be one of {', '.join(KEY_COLOURS)}, got {key!r}.")
         try:
-            scale, dx, dy = float(scale), float(dx), float(dy)
+            scale, dx, dy, edge_softness = float(scale), float(dx), float(dy), float(edge_softness)
         except (TypeError, ValueError):
-            raise gr.Error("Head scale and offsets must be numbers.") from None
+            raise gr.Error("Head scale, offsets and edge softness must be numbers.") from None
         try:
             pipe = self.pipeline(model_id)
             options = BlendOptions(
                 key_color=KEY_COLOURS[key], color_reference=colour_reference,
-                align_scale=scale, align_offset=(dx, dy),
+                align_scale=scale, align_offset=(dx, dy), edge_softness=edge_softness,
                 output_background="image" if background is not None and output_background == "image" else output_background,
             )
             result = pipe(

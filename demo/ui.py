@@ -7,7 +7,7 @@ import gradio as gr
 from demo.components import photo_input
 from demo.examples import blend_examples
 from demo.gpu import gpu
-from demo.gradio_pipeline import BlendService, EvaluateService, default_model_id
+from demo.gradio_pipeline import DEFAULT_EDGE_SOFTNESS, BlendService, EvaluateService, default_model_id
 
 INTRO = """
 # CHANGER · head blending with chroma keying
@@ -39,6 +39,8 @@ def _blend_tab(service: BlendService) -> None:
             scale = gr.Slider(0.6, 1.6, value=1.0, step=0.02, label="Head scale")
             dx = gr.Slider(-0.5, 0.5, value=0.0, step=0.01, label="Head offset x (head widths)")
             dy = gr.Slider(-0.5, 0.5, value=0.0, step=0.01, label="Head offset y (head heights)")
+            softness = gr.Slider(0.0, 3.0, value=DEFAULT_EDGE_SOFTNESS, step=0.1,
+                                 label="Edge softness (px at the working resolution; 0 = hard keyed outline)")
         with gr.Row():
             model_id = gr.Textbox(label="Model id (blank = bundled default; a local folder or a Hub repo id)")
             parser = gr.Radio([("built-in head parser", "built-in"), ("label maps only", "labels")],
@@ -66,7 +68,7 @@ def _blend_tab(service: BlendService) -> None:
     run.click(
         _run,
         inputs=[source, target, background, source_labels, target_labels, key, colour_ref, scale, dx, dy, out_bg,
-                model_id, parser],
+                model_id, parser, softness],
         outputs=[result, compare, foreground, alpha, masks, download, status],
         concurrency_limit=4, concurrency_id="blend", api_name="blend",
     )

@@ -289,6 +289,11 @@ def test_blend_command(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["t0.png", "t1.png"]
     with pytest.raises(SystemExit):
         _cli([*common, "--key-color", "purple", "--target", "x", "--out", "y"])
+    one = [*common, "--target", str(tmp_path / "targets" / "t0.jpg"), "--target-labels", str(tmp_path / "labels" / "t0.png")]
+    assert _cli([*one, "--edge-softness", "0", "--out", str(tmp_path / "hard.png")]) == 0
+    assert not np.array_equal(np.asarray(Image.open(tmp_path / "hard.png")), np.asarray(Image.open(tmp_path / "one.png")))
+    with pytest.raises(InputError, match="edge_softness"):  # `changer` prints it and exits with 2
+        _cli([*one, "--edge-softness", "9", "--out", str(tmp_path / "bad.png")])
 
 
 def test_pictures_without_a_face_are_refused() -> None:

@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     options = BlendOptions(
         key_color=args.key_color, color_reference=args.color_reference, align_scale=args.scale,
         align_offset=args.offset, output_background=args.output_background, resolution=args.resolution,
+        **({} if args.edge_softness is None else {"edge_softness": args.edge_softness}),
     )
     src_labels, tgt_labels = _opt_path(args.source_labels), _opt_path(args.target_labels)
     failures = 0
@@ -152,6 +153,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output-background", choices=("original", "key", "image"),
                    help="default: image when --background is given, else original")
     p.add_argument("--resolution", type=int, help="working resolution (default: the model's)")
+    p.add_argument("--edge-softness", type=float,
+                   help="blur (px at the working resolution) that anti-aliases the new outline; 0 = hard "
+                        "(default: the pipeline's, 0.8)")
     p.add_argument("--out", required=True, help="output file, or folder for folder inputs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)

@@ -63,6 +63,18 @@ def test_odd_option_values_become_messages(service: BlendService) -> None:
         _blend(service, src, tgt, dx=None)
     with pytest.raises(gr.Error, match="outside the picture"):
         _blend(service, src, tgt, dx=1.9)
+    with pytest.raises(gr.Error, match="edge_softness"):
+        _blend(service, src, tgt, edge_softness=9.0)
+
+
+def test_the_edge_softness_slider_starts_at_the_pipelines_default(service: BlendService) -> None:
+    from changer.pipeline import BlendOptions
+    from demo.gradio_pipeline import DEFAULT_EDGE_SOFTNESS
+
+    assert BlendOptions().edge_softness == DEFAULT_EDGE_SOFTNESS
+    src, tgt = _example("source_short_hair.png"), _example("target_office.png")
+    hard, soft = _blend(service, src, tgt, edge_softness=0.0), _blend(service, src, tgt)
+    assert not np.array_equal(hard.alpha, soft.alpha)  # the slider reaches the pipeline
 
 
 def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
