@@ -99,6 +99,8 @@ class BlendOptions:
             self-blends of held-out frames 0.8 raised the PSNR of a 3 px band either side
             of the head's outline by 1.4 to 2.1 dB (chosen on the validation identities;
             ``configs/experiments/README.md``, session 14).
+        mend_seam: repaint the pixel ring around the pasted head inside the person
+            (:func:`mend_head_seam`), where the network draws a line.
     """
 
     key_color: RGB | None = None
@@ -111,6 +113,7 @@ class BlendOptions:
     context: float = 1.5
     feather: float = 0.02
     edge_softness: float = 0.8
+    mend_seam: bool = True
 
 
 @dataclass
@@ -741,7 +744,8 @@ def _assemble(
     if chroma_setting:
         alpha_w = chroma.alpha_matte(raw, key)
         fg_w = unmix(raw, alpha_w, key)
-        fg_w = mend_head_seam(fg_w, alpha_w, inputs.head_mask)
+        if opts.mend_seam:
+            fg_w = mend_head_seam(fg_w, alpha_w, inputs.head_mask)
         fg_w, alpha_w = chroma.soften_edges(fg_w, alpha_w, opts.edge_softness)
     else:
         alpha_w, fg_w = np.ones(raw.shape[:2], np.float32), raw
