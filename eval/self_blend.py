@@ -12,6 +12,8 @@ three regions:
 * ``psnr_outline``: within :data:`BAND` px of the head/background boundary, either side;
 * ``psnr_seam``: within :data:`BAND` px of both the head and the neck/body (the jaw).
 
+A frame blended back exactly scores an infinite PSNR, which the paired comparison leaves out.
+
 Variants are :class:`~changer.pipeline.BlendOptions` overrides, compared frame by frame
 with the first (``eval.compare``)::
 
@@ -42,40 +44,59 @@ METRICS = ("psnr", "psnr_outline", "psnr_seam")
 
 
 def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
-    """``"name:key=value,key=value"`` (or just ``"name"``: the defaults) as ``(name, overrides)``;
-    values are numbers or ``true``/``false``, keys :class:`~changer.pipeline.BlendOptions` fields."""
-    from changer.pipeline import BlendOptions
+    """``"name:key=value,key=value"`` (or just ``"name"``: the defaults) as ``(name, overrides)``.
 
-    name, _, spec = text.partition(":")
+    Keys are :class:`~changer.pipeline.BlendOptions` fields; values are numbers,
+    ``true``/``false``, ``none``, words (``color_reference=source``) or ``/``-separated
+    numbers for tuples (``key_color=0/177/64``, ``align_offset=0.1/0``). The options are
+    checked as the pipeline checks them, so a bad variant fails before any frame is blended.
+    """
+    from changer.pipeline import BlendOptions, _check_options
+
+    name, colon, spec = text.partition(":")
+    if not colon and "=" in name:
+        raise ValueError(f"variant {text!r}: give it a name first, e.g. 'mine:{text}'")
     known = {f.name for f in fields(BlendOptions)}
     overrides: dict[str, Any] = {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         key, sep, value = item.partition("=")
-        if not sep or key not in known:
+        if not sep or key.strip() not in known:
             raise ValueError(f"variant {text!r}: {item!r} is not FIELD=VALUE with a BlendOptions field "
                              f"({', '.join(sorted(known))})")
-        overrides[key] = _value(value)
+        overrides[key.strip()] = _value(value)
+    try:
+        _check_options(BlendOptions(**overrides), background=None)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"variant {text!r}: {err}") from None
     return name.strip() or "default", overrides
 
 
 def _value(text: str) -> Any:
-    lowered = text.strip().lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    try:
-        return float(text)
-    except ValueError:
-        return text.strip()
+    text = text.strip()
+    if "/" in text:
+        return tuple(_value(part) for part in text.split("/"))
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if text.lower() == "none":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def regions(labels: np.ndarray) -> dict[str, np.ndarray]:
-    """The boolean masks scored besides the whole picture (see the module's docstring)."""
+    """The boolean masks scored besides the whole picture: ``outline``, head pixels within
+    :data:`BAND` px of the background and background pixels within :data:`BAND` px of the
+    head; ``seam``, pixels of any class within :data:`BAND` px of both the head and the
+    neck/body (it overlaps the outline band where the jaw meets the background)."""
     head, background, body = L.head_mask(labels), labels == L.BACKGROUND, L.neck_body_mask(labels)
     to_background = cv2.distanceTransform((~background).astype(np.uint8), cv2.DIST_L2, 3)
-    to_person = cv2.distanceTransform(background.astype(np.uint8), cv2.DIST_L2, 3)
+    to_head = cv2.distanceTransform((~head).astype(np.uint8), cv2.DIST_L2, 3)
+    outline = (head & (to_background <= BAND)) | (background & (to_head <= BAND))
     side = 2 * BAND + 1
-    near_head = _grow(head, side + 2)
-    outline = near_head & ((head & (to_background <= BAND)) | (background & (to_person <= BAND)))
     seam = _grow(head, side) & _grow(body, side)
     return {"outline": outline, "seam": seam}
 
@@ -129,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         variants = [parse_variant(v) for v in (args.variant or ["plain:edge_softness=0,mend_seam=false", "default"])]
         frames = _frames(args.data, args.splits.split(","), args.every)
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, FileNotFoundError, SystemExit) as err:  # data_root exits when there is no dataset
         print(f"eval.self_blend: {err}", file=sys.stderr)
         return 2
     from changer.pipeline import HeadBlendingPipeline

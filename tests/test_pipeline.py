@@ -503,3 +503,15 @@ def test_a_source_head_cut_by_its_photo_edge_is_noted(pipe: HeadBlendingPipeline
     cut, cut_lab = src[top + 30 :], src_lab[top + 30 :]  # the top 30 rows of the head are gone
     result = pipe(cut, tgt, source_labels=cut_lab, target_labels=tgt_lab)
     assert any("cut off by the top edge" in note for note in result.notes), result.notes
+
+
+def test_mend_seam_option_runs_the_repair(pipe: HeadBlendingPipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[int, ...]] = []
+    real = pipeline_module.mend_head_seam
+    monkeypatch.setattr(pipeline_module, "mend_head_seam", lambda fg, a, h: calls.append(h.shape) or real(fg, a, h))
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(200, 2)
+    pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(mend_seam=False))
+    assert calls == []
+    pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
+    assert calls == [(128, 128)]  # once, on the working window

@@ -30,6 +30,13 @@ def test_blend_endpoint_returns_a_picture_of_the_target_size(app_url):
     assert out.shape == target.shape
     assert not np.array_equal(out, target), "the head region must change"
     assert "Done with" in status
+    # the 14th input is the edge softness slider (older clients leave it out: its default)
+    _r, _c, _f, hard_alpha, *_ = client.predict(
+        handle_file(str(d / "source_short_hair.png")), handle_file(str(d / "target_office.png")), None,
+        handle_file(str(d / "source_short_hair_labels.png")), handle_file(str(d / "target_office_labels.png")),
+        "green", "target", 1.0, 0.0, 0.0, "original", "", "built-in", 0.0, api_name="/blend",
+    )
+    assert not np.array_equal(np.asarray(Image.open(hard_alpha)), np.asarray(Image.open(alpha)))
 
 
 def test_blend_endpoint_reports_bad_input(app_url, tmp_path):

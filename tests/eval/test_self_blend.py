@@ -20,9 +20,16 @@ def test_parse_variant() -> None:
     assert parse_variant("plain:edge_softness=0,mend_seam=false") == ("plain", {"edge_softness": 0.0, "mend_seam": False})
     assert parse_variant("default") == ("default", {})
     assert parse_variant("wide: feather=0.05") == ("wide", {"feather": 0.05})
+    assert parse_variant("k:key_color=0/177/64,resolution=256,color_reference=source,align_offset=0.1/0") == (
+        "k", {"key_color": (0, 177, 64), "resolution": 256, "color_reference": "source", "align_offset": (0.1, 0)})
     for bad in ("x:sharpness=1", "x:edge_softness"):
         with pytest.raises(ValueError, match="BlendOptions field"):
             parse_variant(bad)
+    for bad in ("x:color_reference=both", "x:edge_softness=-1", "x:key_color=999/0/0"):
+        with pytest.raises(ValueError, match="variant"):  # checked before any frame is blended
+            parse_variant(bad)
+    with pytest.raises(ValueError, match="name first"):
+        parse_variant("edge_softness=0")
 
 
 def test_regions_follow_the_head_outline_and_the_jaw() -> None:
@@ -60,3 +67,4 @@ def test_command_writes_the_rows(synthetic_data: Path, tmp_path: Path, capsys: p
     assert set(pd.read_csv(out)["method"]) == {"hard", "default"}
     assert "`default` minus `hard`" in capsys.readouterr().out
     assert main(["--data", str(synthetic_data), "--variant", "x:nope=1"]) == 2
+    assert main(["--data", str(tmp_path / "nowhere"), "--splits", "test_hdtf"]) == 2
