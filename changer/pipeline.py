@@ -678,21 +678,19 @@ def _cut_head_notes(src_lab: np.ndarray, matrix: np.ndarray, shape: tuple[int, i
     """A note when the source head is cut off by its photo's top, left or right edge and the
     straight cut lands inside the target picture, where it shows as a flat edge."""
     head = L.head_mask(src_lab)
-    ys, xs = np.nonzero(head)
-    if len(ys) == 0:
-        return []
-    least = max(3, CUT_SHARE * max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1))
+    _, _, bw, bh = cv2.boundingRect(head.view(np.uint8))
+    least = max(3, CUT_SHARE * max(bw, bh))
     w = head.shape[1]
-    edges = {"top": (head[0], lambda i: (i, 0)), "left": (head[:, 0], lambda i: (0, i)),
-             "right": (head[:, -1], lambda i: (w - 1, i))}
+    edges = {"top": (head[0], lambda i: (i, np.zeros_like(i))), "left": (head[:, 0], lambda i: (np.zeros_like(i), i)),
+             "right": (head[:, -1], lambda i: (np.full_like(i, w - 1), i))}
     m = np.asarray(matrix, np.float64)
     cut = []
-    for name, (line, point) in edges.items():
+    for name, (line, points) in edges.items():
         where = np.flatnonzero(line)
         if len(where) < least:
             continue
-        pts = np.array([point(int(i)) for i in where], np.float64)
-        tx, ty = (pts @ m[:, :2].T + m[:, 2]).T
+        xs, ys = points(where)
+        tx, ty = m[:, :2] @ np.stack([xs, ys]) + m[:, 2:]
         seen = (tx >= 2) & (tx < shape[1] - 2) & (ty >= 2) & (ty < shape[0] - 2)
         if seen.mean() > 0.5:
             cut.append(name)

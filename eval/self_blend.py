@@ -36,6 +36,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from changer import labels as L
+from eval.metrics import psnr, psnr_region
 
 BAND = 3
 """Half-width (pixels) of the outline and seam bands."""
@@ -105,14 +106,6 @@ def _grow(mask: np.ndarray, side: int) -> np.ndarray:
     return cv2.dilate(mask.astype(np.uint8), np.ones((side, side), np.uint8)) > 0
 
 
-def _psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
-    if mask is not None and not mask.any():
-        return float("nan")
-    diff = (a.astype(np.float64) - b.astype(np.float64)) ** 2
-    mse = float(diff[mask].mean()) if mask is not None else float(diff.mean())
-    return float("inf") if mse == 0 else 10.0 * np.log10(255.0**2 / mse)
-
-
 def self_blend(pipe: Any, frames: Sequence[Any], variants: Sequence[tuple[str, dict[str, Any]]],
                source_scale: float = 1.0) -> pd.DataFrame:
     """One row per frame and variant: ``method`` (the variant's name), ``split``, ``frame_id``
@@ -132,7 +125,7 @@ def self_blend(pipe: Any, frames: Sequence[Any], variants: Sequence[tuple[str, d
             out = pipe(src, img, source_labels=src_labels, target_labels=labels,
                        options=BlendOptions(**overrides)).image
             rows.append({"method": name, "split": frame.split, "frame_id": f"{frame.clip_id}/{frame.frame_id}",
-                         "psnr": _psnr(out, img), **{f"psnr_{k}": _psnr(out, img, m) for k, m in masks.items()}})
+                         "psnr": psnr(out, img), **{f"psnr_{k}": psnr_region(out, img, m) for k, m in masks.items()}})
     return pd.DataFrame(rows)
 
 

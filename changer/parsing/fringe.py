@@ -62,10 +62,10 @@ def drop_background_fringe(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray:
     hair, head = labels == L.HAIR, L.head_mask(labels)
     if not hair.any() or not (labels == L.BACKGROUND).any():
         return labels
-    box = _box(head, labels.shape)
-    top, left, bottom, right = box
+    rect = cv2.boundingRect(head.view(np.uint8))
+    size = float(max(rect[2], rect[3]))
+    top, left, bottom, right = _box(rect, size, labels.shape)
     sub_rgb, sub_lab = rgb[top:bottom, left:right], labels[top:bottom, left:right]
-    size = _head_size(L.head_mask(sub_lab))
     k = min(1.0, WORK_SIZE / size)
     if k < 1.0:
         hw = (max(1, round(sub_lab.shape[1] * k)), max(1, round(sub_lab.shape[0] * k)))
@@ -145,16 +145,10 @@ def _distance(mask: np.ndarray) -> np.ndarray:
     return cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3)
 
 
-def _head_size(head: np.ndarray) -> float:
-    """The longer side of the head's bounding box (pixels)."""
-    ys, xs = np.nonzero(head)
-    return float(max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1))
-
-
-def _box(head: np.ndarray, shape: tuple[int, int]) -> tuple[int, int, int, int]:
-    """``(top, left, bottom, right)``: the head's bounding box grown by :data:`REACH` of its size
-    and two pixels more, within the picture: every pixel the test looks at."""
-    ys, xs = np.nonzero(head)
-    grow = int(np.ceil(REACH * _head_size(head))) + 2
-    return (max(0, ys.min() - grow), max(0, xs.min() - grow),
-            min(shape[0], ys.max() + 1 + grow), min(shape[1], xs.max() + 1 + grow))
+def _box(rect: tuple[int, int, int, int], size: float, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """``(top, left, bottom, right)``: the head's bounding box ``rect`` (``x, y, w, h``) grown
+    by :data:`REACH` of the head's ``size`` and two pixels more, within the picture: every
+    pixel the test looks at."""
+    x, y, w, h = rect
+    grow = int(np.ceil(REACH * size)) + 2
+    return max(0, y - grow), max(0, x - grow), min(shape[0], y + h + grow), min(shape[1], x + w + grow)
