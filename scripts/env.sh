@@ -11,6 +11,11 @@ want="$(cat "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt" "$ROOT/pyproje
 
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   echo "[changer] setting up $VENV (first run or requirements changed) ..."
+  # torch with its CUDA libraries takes about 7 GiB; say so before pip fails half-way.
+  free_kib="$(df -Pk "$ROOT" | awk 'NR==2 {print $4}')"
+  if [ "${free_kib:-0}" -lt $((8 * 1024 * 1024)) ]; then
+    echo "[changer] warning: only $((free_kib / 1024 / 1024)) GiB free on $ROOT's disk; the environment needs about 8 GiB" >&2
+  fi
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
   pip_q() { "$VENV/bin/python" -m pip install -q "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }; }
   pip_q --upgrade pip
