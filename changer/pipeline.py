@@ -4,7 +4,8 @@
 
 a. load and validate both photos (:mod:`changer.imageio`) and their 5-class labels (given
    by the user, or from the head parser hook ``changer.parsing.get_parser()`` once it
-   exists);
+   exists); a photo lying on its side or upside down is turned upright
+   (:mod:`changer.orientation`) and parsed again, and a turned target's result is turned back;
 b. the target's person layer: when the target stands on a green/blue key
    (:func:`changer.chroma.detect_key_color`) its alpha comes from keying (spill removed),
    else from the labels (``foreground = labels != 0``);
@@ -38,7 +39,7 @@ import importlib.util
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import cv2
@@ -53,6 +54,7 @@ from changer.data.augment import dilate, mask_box
 from changer.data.sample import SampleConfig, on_black, on_key, to_gray
 from changer.imageio import ImageSource, InputError, LoadedImage, load_image, load_labels, read_image
 from changer.inputs import DEFAULT_KEY_COLOR, RGB, BlendInputs
+from changer.orientation import turn, turn_box, upright_turns
 from changer.parsing.face_check import face_problem
 
 NO_PARSER_MESSAGE = "no head parser available yet: pass source_labels and target_labels (5-class label maps)"
@@ -101,6 +103,9 @@ class BlendOptions:
             ``configs/experiments/README.md``, session 14).
         mend_seam: repaint the pixel ring around the pasted head inside the person
             (:func:`mend_head_seam`), where the network draws a line.
+        upright: turn a photo whose person lies on their side or upside down upright
+            before blending (:func:`changer.orientation.upright_turns`); a turned target's
+            result is turned back, so it has the target's shape and orientation.
     """
 
     key_color: RGB | None = None
@@ -114,6 +119,7 @@ class BlendOptions:
     feather: float = 0.02
     edge_softness: float = 0.8
     mend_seam: bool = True
+    upright: bool = True
 
 
 @dataclass
@@ -221,24 +227,47 @@ class HeadBlendingPipeline:
             bg = load_image(background, "background") if opts.output_background == "image" else None
         notes += _size_notes(src, "source") + _size_notes(tgt, "target")
         with clock("parse" if source_labels is None or target_labels is None else "load"):
-            src_lab = self._labels(src.rgb, source_labels, "source", notes)
-            tgt_lab = self._labels(tgt.rgb, target_labels, "target", notes)
-        return self._blend(src.rgb, src_lab, tgt.rgb, tgt_lab, bg, opts, notes, clock, source_labelled=source_labels is not None)
+            src_rgb, src_lab, _ = self._labels(src.rgb, source_labels, "source", notes, opts.upright)
+            tgt_rgb, tgt_lab, turns = self._labels(tgt.rgb, target_labels, "target", notes, opts.upright)
+        if bg is not None:
+            bg = turn(bg, turns)  # so that it is the right way up once the result is turned back
+        result = self._blend(src_rgb, src_lab, tgt_rgb, tgt_lab, bg, opts, notes, clock,
+                             source_labelled=source_labels is not None)
+        return turn_result(result, -turns) if turns else result
 
     # ----------------------------------------------------------------------- steps
 
-    def _labels(self, img: np.ndarray, given: ImageSource | None, name: str, notes: list[str]) -> np.ndarray:
-        """User labels (validated, fitted to the image) or the parser's (a note when the
-        parser had to brighten an underexposed photo)."""
-        if given is not None:
-            return load_labels(given, f"{name} labels", size=img.shape[:2])
-        parser = self.parser or find_parser()
-        if parser is None:
+    def _labels(
+        self, img: np.ndarray, given: ImageSource | None, name: str, notes: list[str], upright: bool,
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """``(picture, labels, turns)``: the user's labels (validated, fitted to the image) or
+        the parser's (a note when the parser had to brighten an underexposed photo).
+
+        With ``upright``, a picture whose person lies on their side or upside down comes back
+        turned upright by ``turns`` quarter turns (:func:`changer.orientation.upright_turns`),
+        with its labels turned alike, or parsed again upright: the parser labels every
+        picture as if it were upright.
+        """
+        parser = None if given is not None else (self.parser or find_parser())
+        if given is None and parser is None:
             raise InputError(NO_PARSER_MESSAGE)
         parse = getattr(parser, "parse", None)
-        if parse is None:  # a plain callable: labels only
-            return load_labels(parser(img), f"{name} labels (parsed)", size=img.shape[:2])
+        if parse is None:  # the user's labels, or a plain callable parser: labels only
+            what = f"{name} labels" if given is not None else f"{name} labels (parsed)"
+            labels = load_labels(given if given is not None else parser(img), what, size=img.shape[:2])
+            turns = upright_turns(img, labels) if upright else 0
+            if not turns:
+                return img, labels, 0
+            notes.append(_turn_note(name, turns))
+            img = turn(img, turns)
+            labels = turn(labels, turns) if given is not None else load_labels(parser(img), what, size=img.shape[:2])
+            return img, labels, turns
         parsed = parse(img)
+        turns = upright_turns(img, parsed.labels, getattr(parser, "raw_labels", None)) if upright else 0
+        if turns:
+            img = turn(img, turns)
+            parsed = parse(img)
+            notes.append(_turn_note(name, turns))
         problem = face_problem(img, parsed.labels, parsed.face_confidence)
         if problem is not None:
             raise InputError(
@@ -246,7 +275,7 @@ class HeadBlendingPipeline:
             )
         if parsed.relit:
             notes.append(f"the {name} photo is dark: it was parsed from a brightened copy (the picture itself is unchanged)")
-        return load_labels(parsed.labels, f"{name} labels (parsed)", size=img.shape[:2])
+        return img, load_labels(parsed.labels, f"{name} labels (parsed)", size=img.shape[:2]), turns
 
     def _blend(
         self, src: np.ndarray, src_lab: np.ndarray, tgt: np.ndarray, tgt_lab: np.ndarray,
@@ -698,6 +727,29 @@ def _cut_head_notes(src_lab: np.ndarray, matrix: np.ndarray, shape: tuple[int, i
         return []
     return [(f"the source head is cut off by the {' and '.join(cut)} edge of its photo, and the new head shows "
              "that straight cut (a source photo with room around the head gives a whole head)")]
+
+
+_TURN_WORDS = {1: "lies turned a quarter clockwise", 2: "is upside down", 3: "lies turned a quarter counter-clockwise"}
+
+
+def _turn_note(name: str, turns: int) -> str:
+    """What the user is told about a photo turned upright (``turns`` as in :func:`turn`)."""
+    done = "its head was turned upright" if name == "source" else "it was blended upright and turned back"
+    return f"the {name} photo {_TURN_WORDS[turns % 4]}: {done}"
+
+
+def turn_result(result: BlendResult, turns: int) -> BlendResult:
+    """``result`` with its full-picture arrays (image, foreground, alpha, masks, paste
+    weight, original) and its window turned by ``turns`` (:func:`turn`); the blender's
+    ``inputs`` and ``raw`` output stay as the blender saw them (upright)."""
+    def t(arr: np.ndarray | None) -> np.ndarray | None:
+        return None if arr is None else turn(arr, turns)
+
+    return replace(
+        result, image=t(result.image), foreground=t(result.foreground), alpha=t(result.alpha),
+        masks={k: turn(m, turns) for k, m in result.masks.items()}, paste_weight=t(result.paste_weight),
+        original=t(result.original), window=turn_box(result.window, result.image.shape, turns),
+    )
 
 
 def _lightness_notes(curve: np.ndarray | None) -> list[str]:

@@ -107,6 +107,7 @@ class BlendService:
         model_id: str | None = None,
         parser: str = "built-in",
         edge_softness: float = DEFAULT_EDGE_SOFTNESS,
+        upright: bool = True,
     ) -> BlendOutputs:
         """Run one blend; bad input raises ``gr.Error`` with the library's message."""
         from changer.imageio import InputError, load_labels
@@ -126,7 +127,7 @@ class BlendService:
             pipe = self.pipeline(model_id)
             options = BlendOptions(
                 key_color=KEY_COLOURS[key], color_reference=colour_reference,
-                align_scale=scale, align_offset=(dx, dy), edge_softness=edge_softness,
+                align_scale=scale, align_offset=(dx, dy), edge_softness=edge_softness, upright=bool(upright),
                 output_background="image" if background is not None and output_background == "image" else output_background,
             )
             result = pipe(

@@ -41,6 +41,8 @@ def _blend_tab(service: BlendService) -> None:
             dy = gr.Slider(-0.5, 0.5, value=0.0, step=0.01, label="Head offset y (head heights)")
             softness = gr.Slider(0.0, 3.0, value=DEFAULT_EDGE_SOFTNESS, step=0.1,
                                  label="Edge softness (px at the working resolution; 0 = hard keyed outline)")
+            upright = gr.Checkbox(value=True, label="Turn photos lying on their side or upside down upright",
+                                  info="Untick if a photo is turned by mistake.")
         with gr.Row():
             model_id = gr.Textbox(label="Model id (blank = bundled default; a local folder or a Hub repo id)")
             parser = gr.Radio([("built-in head parser", "built-in"), ("label maps only", "labels")],
@@ -68,7 +70,7 @@ def _blend_tab(service: BlendService) -> None:
     run.click(
         _run,
         inputs=[source, target, background, source_labels, target_labels, key, colour_ref, scale, dx, dy, out_bg,
-                model_id, parser, softness],
+                model_id, parser, softness, upright],
         outputs=[result, compare, foreground, alpha, masks, download, status],
         concurrency_limit=4, concurrency_id="blend", api_name="blend",
     )

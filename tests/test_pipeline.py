@@ -18,6 +18,7 @@ from changer.data.augment import dilate
 from changer.data.synthetic import synthetic_person
 from changer.imageio import InputError
 from changer.inputs import DEFAULT_KEY_COLOR
+from changer.orientation import turn, turn_box
 from changer.pipeline import NO_PARSER_MESSAGE, BlendOptions, HeadBlendingPipeline, unmix
 
 GREEN = DEFAULT_KEY_COLOR
@@ -294,6 +295,13 @@ def test_blend_command(tmp_path: Path) -> None:
     assert not np.array_equal(np.asarray(Image.open(tmp_path / "hard.png")), np.asarray(Image.open(tmp_path / "one.png")))
     with pytest.raises(InputError, match="edge_softness"):  # `changer` prints it and exits with 2
         _cli([*one, "--edge-softness", "9", "--out", str(tmp_path / "bad.png")])
+    asked: list[bool] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline_module, "upright_turns", lambda img, labels, look=None: asked.append(True) or 0)
+        assert _cli([*one, "--keep-orientation", "--out", str(tmp_path / "kept.png")]) == 0
+        assert asked == []
+        assert _cli([*one, "--out", str(tmp_path / "turnable.png")]) == 0
+        assert asked == [True, True]
 
 
 def test_pictures_without_a_face_are_refused() -> None:
@@ -515,3 +523,58 @@ def test_mend_seam_option_runs_the_repair(pipe: HeadBlendingPipeline, monkeypatc
     assert calls == []
     pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
     assert calls == [(128, 128)]  # once, on the working window
+
+
+def _lies(picture: np.ndarray, turns: int):
+    """A stand-in for ``upright_turns`` that knows which picture lies (no detector sees the
+    synthetic people's faces, so the turn itself is tested in tests/test_orientation.py)."""
+    return lambda img, labels, look=None: turns if np.array_equal(img, picture) else 0
+
+
+def test_a_lying_target_is_blended_upright_and_turned_back(
+    pipe: HeadBlendingPipeline, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    src, src_lab = _source()
+    tgt, tgt_lab = (a[:, 15:185].copy() for a in _person(200, 2))  # not square: the shapes must follow
+    bg = np.zeros((90, 150, 3), np.uint8)
+    bg[:, :75], bg[:, 75:] = (200, 30, 30), (30, 30, 200)  # two halves: a turned background would show
+    lying, lying_lab = turn(tgt, -1), turn(tgt_lab, -1)  # a quarter clockwise
+    monkeypatch.setattr(pipeline_module, "upright_turns", _lies(lying, 1))
+
+    upright = pipe(src, tgt, turn(bg, 1), source_labels=src_lab, target_labels=tgt_lab)
+    result = pipe(src, lying, bg, source_labels=src_lab, target_labels=lying_lab)
+    assert result.image.shape == lying.shape
+    for got, want in [(result.image, upright.image), (result.alpha, upright.alpha),
+                      (result.foreground, upright.foreground), (result.paste_weight, upright.paste_weight),
+                      *((result.masks[k], m) for k, m in upright.masks.items())]:
+        # the same sums in another memory order: floats may differ in the last bit, bytes by one level
+        tolerance = 0 if want.dtype == bool else 1 if want.dtype == np.uint8 else 1e-5
+        np.testing.assert_allclose(got.astype(np.float64), turn(want, -1).astype(np.float64), rtol=0, atol=tolerance)
+    np.testing.assert_array_equal(result.original, lying)
+    assert result.window == turn_box(upright.window, upright.image.shape, -1)
+    assert "the target photo lies turned a quarter clockwise: it was blended upright and turned back" in result.notes
+
+    kept = pipe(src, lying, bg, source_labels=src_lab, target_labels=lying_lab, options=BlendOptions(upright=False))
+    assert not any("turned" in note for note in kept.notes)
+    assert not np.array_equal(kept.image, result.image)
+
+
+def test_a_lying_source_is_parsed_again_upright(pipe: HeadBlendingPipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parser labels every picture as if upright, so a lying photo's first parse is thrown
+    away: the head comes from the parse of the photo turned upright."""
+    from changer.parsing.parser import Parsed
+
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(200, 2)
+    lying = turn(src, 2)
+    table = {src.tobytes(): src_lab, tgt.tobytes(): tgt_lab, lying.tobytes(): np.flipud(src_lab)}  # upside-down photo, upright labels
+
+    class TableParser:
+        def parse(self, img: np.ndarray) -> Parsed:
+            return Parsed(table[img.tobytes()], 0.95)
+
+    monkeypatch.setattr(pipeline_module, "upright_turns", _lies(lying, 2))
+    parsing = HeadBlendingPipeline(pipe.blender, parser=TableParser())
+    result = parsing(lying, tgt)
+    np.testing.assert_allclose(result.image, parsing(src, tgt).image, rtol=0, atol=1)
+    assert "the source photo is upside down: its head was turned upright" in result.notes

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     options = BlendOptions(
         key_color=args.key_color, color_reference=args.color_reference, align_scale=args.scale,
         align_offset=args.offset, output_background=args.output_background, resolution=args.resolution,
-        **({} if args.edge_softness is None else {"edge_softness": args.edge_softness}),
+        **({} if args.edge_softness is None else {"edge_softness": args.edge_softness}), upright=not args.keep_orientation,
     )
     src_labels, tgt_labels = _opt_path(args.source_labels), _opt_path(args.target_labels)
     failures = 0
@@ -156,6 +156,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--edge-softness", type=float,
                    help="blur (px at the working resolution) that anti-aliases the new outline; 0 = hard "
                         "(default: the pipeline's, 0.8)")
+    p.add_argument("--keep-orientation", action="store_true",
+                   help="do not turn photos whose person lies on their side or upside down upright")
     p.add_argument("--out", required=True, help="output file, or folder for folder inputs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)

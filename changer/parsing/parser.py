@@ -133,6 +133,12 @@ class LabelParser:
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         return self.parse(rgb).labels
 
+    def raw_labels(self, rgb: np.ndarray) -> np.ndarray:
+        """The network's arg-max labels of ``rgb`` at its size: one pass, none of the
+        :class:`ParseOptions` steps (a quick look, e.g. :func:`changer.orientation.upright_turns`)."""
+        rgb = as_rgb(rgb)
+        return upsample_argmax(self.logits(rgb), rgb.shape[:2])
+
     def parse(self, rgb: np.ndarray) -> Parsed:
         """The label map and how sure the network is of the face in it (:class:`Parsed`).
 

@@ -77,6 +77,23 @@ def test_the_edge_softness_slider_starts_at_the_pipelines_default(service: Blend
     assert not np.array_equal(hard.alpha, soft.alpha)  # the slider reaches the pipeline
 
 
+def test_the_upright_checkbox_reaches_the_pipeline(service: BlendService, monkeypatch: pytest.MonkeyPatch) -> None:
+    import changer.pipeline as pipeline_module
+
+    asked: list[bool] = []
+
+    def upright_turns(img, labels, look=None) -> int:
+        asked.append(True)
+        return 0
+
+    monkeypatch.setattr(pipeline_module, "upright_turns", upright_turns)
+    src, tgt = _example("source_short_hair.png"), _example("target_office.png")
+    _blend(service, src, tgt, upright=False)
+    assert asked == []
+    _blend(service, src, tgt)  # ticked by default
+    assert asked == [True, True]  # the source and the target
+
+
 def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from demo.gradio_pipeline import EvaluateService
 

@@ -186,6 +186,12 @@ def test_parser_any_size_and_format(tiny_dir: Path) -> None:
         parser(np.zeros((50, 60, 3), np.float32))
 
 
+def test_raw_labels_are_the_networks_arg_max_at_the_pictures_size(tiny_dir: Path) -> None:
+    parser = HeadParser.from_pretrained(tiny_dir, device="cpu")
+    img = np.random.default_rng(0).integers(0, 255, (101, 57, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(parser.raw_labels(img), upsample_argmax(parser.logits(img), (101, 57)))
+
+
 def test_upsample_argmax_matches_full_resize() -> None:
     import cv2
 
