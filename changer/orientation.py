@@ -57,12 +57,13 @@ def upright_turns(
     """How many quarter turns counter-clockwise (:func:`turn`'s ``turns``) make the person in
     ``rgb`` upright: 0, 1, 2 or 3; 0 also when there is no face or the answer is unsure.
 
-    ``labels`` is the label map of ``rgb`` as given; ``strong``: see :data:`STRONG`. A strong face in the window around its
-    main face means upright. Otherwise each other turn is looked at: with ``look`` (a quick
-    parse, e.g. :meth:`changer.parsing.LabelParser.raw_labels`), the turned picture is
-    parsed at :data:`LOOK_SIDE` and the window around *its* main face is searched, since a
-    parser may put the face of a turned photo on the clothes; without, the window of
-    ``labels`` is searched turned (right when ``labels`` are the user's own).
+    ``labels`` is the label map of ``rgb`` as given. A strong face (``strong``, see
+    :data:`STRONG`) in the window around its main face means upright. Otherwise each other
+    turn is looked at: with ``look`` (a quick parse, e.g.
+    :meth:`changer.parsing.LabelParser.raw_labels`), the turned picture is parsed at
+    :data:`LOOK_SIDE` and the window around *its* main face is searched, since a parser may
+    put the face of a turned photo on the clothes; without, the window of ``labels`` is
+    searched turned (right when ``labels`` are the user's own).
     """
     window = _face_window(labels)
     if window is not None and _strong_face(_window_gray(rgb, window), strong):
