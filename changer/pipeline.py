@@ -134,7 +134,9 @@ class BlendResult:
         masks: full-resolution boolean masks: ``source_head`` (aligned), ``target_head``,
             ``target_neck``, ``hole`` (the regenerated region), ``blend_region`` (where the
             result may differ from the target: the hole plus its feather).
-        inputs: the :class:`BlendInputs` the blender got (working window).
+        inputs: the :class:`BlendInputs` the blender got (working window; like ``raw``, as
+            the blender saw it: upright when the target was turned upright, see
+            :attr:`BlendOptions.upright`).
         method: the blender's name.
         notes: remarks for the user (fallbacks, downscaling, keying).
         raw: the blender's output in the working window (foreground on the key colour).
@@ -255,19 +257,16 @@ class HeadBlendingPipeline:
         if parse is None:  # the user's labels, or a plain callable parser: labels only
             what = f"{name} labels" if given is not None else f"{name} labels (parsed)"
             labels = load_labels(given if given is not None else parser(img), what, size=img.shape[:2])
-            turns = upright_turns(img, labels) if upright else 0
-            if not turns:
-                return img, labels, 0
-            notes.append(_turn_note(name, turns))
-            img = turn(img, turns)
-            labels = turn(labels, turns) if given is not None else load_labels(parser(img), what, size=img.shape[:2])
+            turns = upright_turns(img, labels, look=parser) if upright else 0
+            if turns:
+                img = _turned(img, turns, name, notes)
+                labels = turn(labels, turns) if given is not None else load_labels(parser(img), what, size=img.shape[:2])
             return img, labels, turns
         parsed = parse(img)
-        turns = upright_turns(img, parsed.labels, getattr(parser, "raw_labels", None)) if upright else 0
+        turns = upright_turns(img, parsed.labels, look=getattr(parser, "raw_labels", None)) if upright else 0
         if turns:
-            img = turn(img, turns)
+            img = _turned(img, turns, name, notes)
             parsed = parse(img)
-            notes.append(_turn_note(name, turns))
         problem = face_problem(img, parsed.labels, parsed.face_confidence)
         if problem is not None:
             raise InputError(
@@ -732,10 +731,11 @@ def _cut_head_notes(src_lab: np.ndarray, matrix: np.ndarray, shape: tuple[int, i
 _TURN_WORDS = {1: "lies turned a quarter clockwise", 2: "is upside down", 3: "lies turned a quarter counter-clockwise"}
 
 
-def _turn_note(name: str, turns: int) -> str:
-    """What the user is told about a photo turned upright (``turns`` as in :func:`turn`)."""
+def _turned(img: np.ndarray, turns: int, name: str, notes: list[str]) -> np.ndarray:
+    """``img`` turned upright by ``turns`` (:func:`turn`), and a note saying so."""
     done = "its head was turned upright" if name == "source" else "it was blended upright and turned back"
-    return f"the {name} photo {_TURN_WORDS[turns % 4]}: {done}"
+    notes.append(f"the {name} photo {_TURN_WORDS[turns % 4]}: {done}")
+    return turn(img, turns)
 
 
 def turn_result(result: BlendResult, turns: int) -> BlendResult:

@@ -127,7 +127,8 @@ class BlendService:
             pipe = self.pipeline(model_id)
             options = BlendOptions(
                 key_color=KEY_COLOURS[key], color_reference=colour_reference,
-                align_scale=scale, align_offset=(dx, dy), edge_softness=edge_softness, upright=bool(upright),
+                align_scale=scale, align_offset=(dx, dy), edge_softness=edge_softness,
+                upright=True if upright is None else bool(upright),
                 output_background="image" if background is not None and output_background == "image" else output_background,
             )
             result = pipe(

@@ -24,7 +24,7 @@ import pandas as pd
 from PIL import Image
 from tqdm.auto import tqdm
 
-from changer.orientation import STRONG, turn, upright_turns
+from changer.orientation import STRONG, TILTS, turn, upright_turns
 
 
 def _tilt(img: np.ndarray, degrees: float) -> np.ndarray:
@@ -67,6 +67,7 @@ FRAMINGS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 def check(
     parser: Any, frames: Sequence[Any], strongs: Sequence[int] = (STRONG,), framings: Sequence[str] | None = None,
+    tilts: Sequence[float] = TILTS,
 ) -> pd.DataFrame:
     """One row per frame, framing (default: all :data:`FRAMINGS`), quarter turn and ``strong``
     value: the turn the picture needs (``needs``; 0 = upright) and the one
@@ -80,7 +81,7 @@ def check(
                 picture = turn(framed, -needs)
                 labels = parser.parse(picture).labels
                 for strong in strongs:
-                    found = upright_turns(picture, labels, parser.raw_labels, strong=strong)
+                    found = upright_turns(picture, labels, parser.raw_labels, strong=strong, tilts=tilts)
                     rows.append({"frame_id": frame.frame_id, "identity": frame.identity, "framing": name,
                                  "strong": strong, "needs": needs, "found": found})
     return pd.DataFrame(rows)
@@ -111,11 +112,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--every", type=int, default=5, help="every N-th frame of each clip")
     p.add_argument("--per-clip", type=int, default=2, help="at most this many frames of each clip")
     p.add_argument("--strong", default=str(STRONG), help="comma-separated detector strengths to compare")
+    p.add_argument("--tilts", default=",".join(f"{t:g}" for t in TILTS),
+                   help="comma-separated tilts (degrees) at which each quarter turn is searched")
     p.add_argument("--framings", default=",".join(FRAMINGS), help="comma-separated, of: " + ", ".join(FRAMINGS))
     args = p.parse_args(argv)
     try:
         strongs = [int(v) for v in args.strong.split(",")]
         framings = args.framings.split(",")
+        tilts = [float(v) for v in args.tilts.split(",")]
         if unknown := set(framings) - set(FRAMINGS):
             raise ValueError(f"unknown framings {sorted(unknown)}; known: {', '.join(FRAMINGS)}")
         frames = _frames(args.data, args.splits.split(","), args.identities, args.every, args.per_clip)
@@ -128,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if parser is None:
         print("eval.orientation: no head parser is bundled", file=sys.stderr)
         return 2
-    print(summary(check(parser, frames, strongs, framings)).to_string())
+    print(summary(check(parser, frames, strongs, framings, tilts)).to_string())
     return 0
 
 

@@ -106,7 +106,10 @@ def test_parser_is_used_when_given() -> None:
     src, src_lab = _source()
     tgt, tgt_lab = _person(200, 2)
     table = {src.tobytes(): src_lab, tgt.tobytes(): tgt_lab}
-    parse_pipe = HeadBlendingPipeline(BaselineBlender("paste", resolution=96), parser=lambda img: table[img.tobytes()])
+    def parser(img: np.ndarray) -> np.ndarray:  # also asked about turned copies: no face there
+        return table.get(img.tobytes(), np.zeros(img.shape[:2], np.uint8))
+
+    parse_pipe = HeadBlendingPipeline(BaselineBlender("paste", resolution=96), parser=parser)
     assert parse_pipe(src, tgt).image.shape == tgt.shape
 
 
@@ -578,3 +581,47 @@ def test_a_lying_source_is_parsed_again_upright(pipe: HeadBlendingPipeline, monk
     result = parsing(lying, tgt)
     np.testing.assert_allclose(result.image, parsing(src, tgt).image, rtol=0, atol=1)
     assert "the source photo is upside down: its head was turned upright" in result.notes
+
+
+def test_a_lying_photo_is_found_by_the_real_check(pipe: HeadBlendingPipeline) -> None:
+    """The bundled parser and the real orientation check on scikit-image's astronaut lying a
+    quarter clockwise: the blend is the upright one, turned back."""
+    from skimage.data import astronaut
+
+    from changer.parsing import get_parser
+
+    parser = get_parser()
+    if parser is None:
+        pytest.skip("no bundled parser")
+    photo = astronaut()
+    parsing = HeadBlendingPipeline(pipe.blender, parser=parser)
+    src, src_lab = _source()
+    upright = parsing(src, photo, source_labels=src_lab)
+    result = parsing(src, turn(photo, -1), source_labels=src_lab)
+    assert "the target photo lies turned a quarter clockwise: it was blended upright and turned back" in result.notes
+    np.testing.assert_allclose(result.image, turn(upright.image, -1), rtol=0, atol=1)
+    assert not any("turned" in note for note in upright.notes)
+
+
+def test_a_plain_callable_parser_looks_at_the_turns_itself(pipe: HeadBlendingPipeline) -> None:
+    """A parser that is only a function is asked about the turned copies too, and parses the
+    photo again once it is upright."""
+    from skimage.data import astronaut
+
+    photo = astronaut()
+    labels = np.zeros(photo.shape[:2], np.uint8)
+    labels[80:170, 180:260] = L.FACE  # her face, as a box
+    labels[60:80, 180:260] = L.HAIR
+    table = {turn(photo, k).tobytes(): turn(labels, k) for k in range(4)}
+    asked: list[tuple[int, ...]] = []
+
+    def parser(img: np.ndarray) -> np.ndarray:
+        asked.append(img.shape)
+        return table[img.tobytes()]
+
+    parsing = HeadBlendingPipeline(pipe.blender, parser=parser)
+    src, src_lab = _source()
+    result = parsing(src, turn(photo, 2), source_labels=src_lab)
+    assert "the target photo is upside down: it was blended upright and turned back" in result.notes
+    np.testing.assert_allclose(result.image, turn(parsing(src, photo, source_labels=src_lab).image, 2), rtol=0, atol=1)
+    assert len(asked) >= 1 + 3 + 1 + 1  # as given, three turns looked at, again upright, then the upright blend

@@ -96,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     options = BlendOptions(
         key_color=args.key_color, color_reference=args.color_reference, align_scale=args.scale,
         align_offset=args.offset, output_background=args.output_background, resolution=args.resolution,
-        **({} if args.edge_softness is None else {"edge_softness": args.edge_softness}), upright=not args.keep_orientation,
+        upright=not args.keep_orientation,
+        **({} if args.edge_softness is None else {"edge_softness": args.edge_softness}),
     )
     src_labels, tgt_labels = _opt_path(args.source_labels), _opt_path(args.target_labels)
     failures = 0
