@@ -256,11 +256,14 @@ class HeadBlendingPipeline:
         parse = getattr(parser, "parse", None)
         if parse is None:  # the user's labels, or a plain callable parser: labels only
             what = f"{name} labels" if given is not None else f"{name} labels (parsed)"
-            labels = load_labels(given if given is not None else parser(img), what, size=img.shape[:2])
-            turns = upright_turns(img, labels, look=parser) if upright else 0
+            def label(picture: np.ndarray) -> np.ndarray:  # what a plain callable parser says, checked
+                return load_labels(parser(picture), what, size=picture.shape[:2])
+
+            labels = load_labels(given, what, size=img.shape[:2]) if given is not None else label(img)
+            turns = upright_turns(img, labels, look=None if given is not None else label) if upright else 0
             if turns:
                 img = _turned(img, turns, name, notes)
-                labels = turn(labels, turns) if given is not None else load_labels(parser(img), what, size=img.shape[:2])
+                labels = turn(labels, turns) if given is not None else label(img)
             return img, labels, turns
         parsed = parse(img)
         turns = upright_turns(img, parsed.labels, look=getattr(parser, "raw_labels", None)) if upright else 0
