@@ -85,7 +85,8 @@ def upright_turns(
         found = [_strong_face(turn(gray, k), strong, tilts) for k in (1, 2, 3)]
     else:
         small, _ = fit_longest(rgb, LOOK_SIDE)
-        found = [_strong_upright(turn(small, k), look, strong, tilts) for k in (1, 2, 3)]
+        found = [(gray is not None and _strong_face(turn(gray, k), strong, tilts))
+                 or _strong_upright(turn(small, k), look, strong, tilts) for k in (1, 2, 3)]
     return 1 + found.index(True) if sum(found) == 1 else 0
 
 
