@@ -67,12 +67,13 @@ def upright_turns(
     ``rgb`` upright: 0, 1, 2 or 3; 0 also when there is no face or the answer is unsure.
 
     ``labels`` is the label map of ``rgb`` as given. A strong face (``strong``, see
-    :data:`STRONG`; tilted by one of ``tilts``, see :data:`TILTS`) in the window around its main face means upright. Otherwise each other
-    turn is looked at: with ``look`` (a quick parse, e.g.
-    :meth:`changer.parsing.LabelParser.raw_labels`), the turned picture is parsed at
-    :data:`LOOK_SIDE` and the window around *its* main face is searched, since a parser may
-    put the face of a turned photo on the clothes; without, the window of ``labels`` is
-    searched turned (right when ``labels`` are the user's own).
+    :data:`STRONG`; tilted by one of ``tilts``, see :data:`TILTS`) in the window around its
+    main face means upright. Otherwise each other quarter turn counts when that window,
+    turned, shows a strong face, or, with ``look`` (a quick parse, e.g.
+    :meth:`changer.parsing.LabelParser.raw_labels`), when the window around the main face of
+    the turned picture's own quick parse at :data:`LOOK_SIDE` does: a parser may put the
+    face of a lying photo on the clothes, and the quick parse misses small faces in wide
+    pictures, so each covers the other's misses.
     """
     rgb = as_rgb(rgb)
     window = _face_window(labels)
