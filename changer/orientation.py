@@ -81,14 +81,9 @@ def upright_turns(
     gray = None if window is None else _window_gray(rgb, window)
     if gray is not None and _strong_face(gray, strong, tilts):
         return 0
-    if look is None:
-        if gray is None:
-            return 0
-        found = [_strong_face(turn(gray, k), strong, tilts) for k in (1, 2, 3)]
-    else:
-        small, _ = fit_longest(rgb, LOOK_SIDE)
-        found = [(gray is not None and _strong_face(turn(gray, k), strong, tilts))
-                 or _strong_upright(turn(small, k), look, strong, tilts) for k in (1, 2, 3)]
+    small = None if look is None else fit_longest(rgb, LOOK_SIDE)[0]
+    found = [(gray is not None and _strong_face(turn(gray, k), strong, tilts))
+             or (small is not None and _strong_upright(turn(small, k), look, strong, tilts)) for k in (1, 2, 3)]
     return 1 + found.index(True) if sum(found) == 1 else 0
 
 

@@ -256,6 +256,7 @@ class HeadBlendingPipeline:
         parse = getattr(parser, "parse", None)
         if parse is None:  # the user's labels, or a plain callable parser: labels only
             what = f"{name} labels" if given is not None else f"{name} labels (parsed)"
+
             def label(picture: np.ndarray) -> np.ndarray:  # what a plain callable parser says, checked
                 return load_labels(parser(picture), what, size=picture.shape[:2])
 
