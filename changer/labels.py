@@ -78,12 +78,19 @@ def main_face_mask(labels: np.ndarray, candidates: int = 4) -> np.ndarray | None
     a false one seldom does, so among the largest ``candidates`` 8-connected face
     components the one with the highest ``sqrt(area) * (0.2 + share of hair in a thin
     ring around its upper half)`` wins; with no hair anywhere it is the largest one.
+    The components are found inside the face pixels' bounding box (grown by the widest
+    ring), not the whole map: the pipeline asks this of full-resolution maps of large
+    photos many times per blend.
     """
-    face = (labels == FACE).astype(np.uint8)
-    n, cc, stats, _ = cv2.connectedComponentsWithStats(face, connectivity=8)
-    if n <= 1:
+    face = labels == FACE
+    rows = np.flatnonzero(face.any(axis=1))
+    if rows.size == 0:
         return None
-    hair = labels == HAIR
+    cols = np.flatnonzero(face.any(axis=0))
+    reach = 1 + max(2, round(0.08 * max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)))
+    box = (slice(max(0, rows[0] - reach), rows[-1] + 1 + reach), slice(max(0, cols[0] - reach), cols[-1] + 1 + reach))
+    _, cc, stats, _ = cv2.connectedComponentsWithStats(face[box].view(np.uint8), connectivity=8)
+    hair = labels[box] == HAIR
     best, best_score = 1, -1.0
     for i in 1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA], kind="stable")[:candidates]:
         x, y, w, h, area = (int(v) for v in stats[i])
@@ -95,7 +102,9 @@ def main_face_mask(labels: np.ndarray, candidates: int = 4) -> np.ndarray | None
         score = float(np.sqrt(area)) * (0.2 + hair_share)
         if score > best_score:
             best, best_score = int(i), score
-    return cc == best
+    out = np.zeros(labels.shape, bool)
+    out[box] = cc == best
+    return out
 
 
 def single_head(labels: np.ndarray) -> np.ndarray:

@@ -644,16 +644,31 @@ def _distance(mask: np.ndarray) -> np.ndarray:
 
 
 def _paste_weight(hole: np.ndarray, window: Window, shape: tuple[int, int], feather: float) -> np.ndarray:
-    """Feathered hole at window size: 1 on the hole, a smooth fall to exactly 0 at ``2 * feather * side``.
+    """Feathered hole over the picture's part of the window (``_region``'s window slices):
+    1 on the hole, a smooth fall to exactly 0 at ``2 * feather * side``.
 
     Where the window's own border lies inside the image the weight also ramps down to 0,
-    so nothing outside the window is needed.
+    so nothing outside the window is needed. The distance to the hole is taken only
+    within the fall's reach of both the hole and the picture, which holds every hole
+    pixel that near a weighted pixel: exact, and seconds faster on large photos.
     """
-    f = max(1, round(feather * window[2]))
-    t = np.clip(_distance(hole) / (2 * f), 0.0, 1.0)
-    weight = 1.0 - t * t * (3.0 - 2.0 * t)
     x0, y0, side = window
     h, w = shape
+    _, _, wr, wc = _region(window, shape)
+    weight = np.zeros((wr.stop - wr.start, wc.stop - wc.start), np.float32)
+    f = max(1, round(feather * side))
+    box = mask_box(hole)
+    if box is not None:
+        reach = 2 * f
+        bx0, by0 = max(0, box[0] - reach, wc.start - reach), max(0, box[1] - reach, wr.start - reach)
+        bx1, by1 = min(side, box[2] + reach, wc.stop + reach), min(side, box[3] + reach, wr.stop + reach)
+        if bx0 < bx1 and by0 < by1:
+            t = np.clip(_distance(hole[by0:by1, bx0:bx1]) / np.float32(reach), 0.0, 1.0)
+            near = 1.0 - t * t * (3.0 - 2.0 * t)
+            ox0, oy0, ox1, oy1 = max(bx0, wc.start), max(by0, wr.start), min(bx1, wc.stop), min(by1, wr.stop)
+            if ox0 < ox1 and oy0 < oy1:
+                weight[oy0 - wr.start : oy1 - wr.start, ox0 - wc.start : ox1 - wc.start] = \
+                    near[oy0 - by0 : oy1 - by0, ox0 - bx0 : ox1 - bx0]
     ramp = np.clip((np.arange(side, dtype=np.float32) + 0.5) / f, 0, 1)
     rows, cols = np.ones(side, np.float32), np.ones(side, np.float32)
     if y0 > 0:
@@ -664,7 +679,9 @@ def _paste_weight(hole: np.ndarray, window: Window, shape: tuple[int, int], feat
         cols = np.minimum(cols, ramp)
     if x0 + side < w:
         cols = np.minimum(cols, ramp[::-1])
-    return (weight * rows[:, None] * cols[None, :]).astype(np.float32)
+    weight *= rows[wr, None]
+    weight *= cols[None, wc]
+    return weight
 
 
 def _original_background(tgt: np.ndarray, old_person: np.ndarray, area: np.ndarray) -> np.ndarray:
@@ -808,7 +825,7 @@ def _assemble(
         fg_w = to_gray(fg_w)
         notes.append("the target is a black-and-white photo: so is the new head")
     hole_side = _resize(inputs.hole.astype(np.float32), side, "float") > 0.5
-    weight = _paste_weight(hole_side, window, (h, w), opts.feather)[wr, wc]
+    weight = _paste_weight(hole_side, window, (h, w), opts.feather)
     gen_fg = _resize(fg_w, side, "image")[wr, wc]
     gen_alpha = np.clip(_resize(alpha_w, side, "float")[wr, wc], 0.0, 1.0)
 

@@ -24,6 +24,25 @@ def test_main_face_prefers_the_face_under_hair() -> None:
     assert L.main_face_mask(np.zeros((9, 9), np.uint8)) is None
 
 
+def test_main_face_is_the_same_anywhere_in_a_larger_picture() -> None:
+    """The components are searched near the face pixels only: placing the map anywhere in a
+    larger one (at the edges too) moves the answer with it, candidates and hair ring alike."""
+    rng = np.random.default_rng(0)
+    lab = np.zeros((200, 200), np.uint8)
+    lab[120:190, 10:110] = L.FACE
+    lab[20:40, 140:180] = L.HAIR
+    lab[40:80, 145:175] = L.FACE
+    lab[5:9, 5:9] = L.FACE  # a small stray blob far from the others
+    want = L.main_face_mask(lab)
+    for top, left in [(0, 0), (0, 300), (250, 0), (*(int(v) for v in rng.integers(1, 300, 2)),)]:
+        big = np.zeros((460, 520), np.uint8)
+        big[top : top + 200, left : left + 200] = lab
+        got = L.main_face_mask(big)
+        assert got is not None and got.shape == big.shape
+        np.testing.assert_array_equal(got[top : top + 200, left : left + 200], want)
+        assert got.sum() == want.sum()
+
+
 def test_masks_and_types() -> None:
     lab = np.array([[0, 1, 2, 3, 4]], np.uint8)
     np.testing.assert_array_equal(L.head_mask(lab), [[0, 1, 1, 0, 0]])

@@ -625,3 +625,32 @@ def test_a_plain_callable_parser_looks_at_the_turns_itself(pipe: HeadBlendingPip
     assert "the target photo is upside down: it was blended upright and turned back" in result.notes
     np.testing.assert_allclose(result.image, turn(parsing(src, photo, source_labels=src_lab).image, 2), rtol=0, atol=1)
     assert {1, 3} <= set(asked)  # the sideways copies of the upside-down photo were looked at
+
+
+def test_paste_weight_is_the_feathered_hole_over_the_picture_part_of_the_window() -> None:
+    """Computed only near the hole and the picture, the weight equals the formula over the
+    whole window: a smoothstep of the distance to the hole, ramped at inner window borders."""
+    rng = np.random.default_rng(5)
+    for _ in range(60):
+        side, h, w = (int(v) for v in rng.integers(20, 160, 3))
+        window = (int(rng.integers(-side + 2, w - 2)), int(rng.integers(-side + 2, h - 2)), side)
+        _, _, wr, wc = pipeline_module._region(window, (h, w))
+        if wr.stop <= wr.start or wc.stop <= wc.start:
+            continue
+        hole = np.zeros((side, side), bool)
+        for _ in range(int(rng.integers(0, 3))):
+            y, x, s = (int(v) for v in rng.integers(0, side, 3))
+            hole[y : y + s // 3 + 1, x : x + s // 3 + 1] = True
+        feather = float(rng.choice([0.0, 0.02, 0.1, 0.3]))
+        f = max(1, round(feather * side))
+        dist = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) if hole.any() \
+            else np.full(hole.shape, np.inf, np.float32)
+        t = np.clip(dist / (2 * f), 0, 1)
+        ramp = np.clip((np.arange(side) + 0.5) / f, 0, 1)
+        x0, y0, _ = window
+        rows_ramp = np.minimum(ramp if y0 > 0 else 1, ramp[::-1] if y0 + side < h else 1) * np.ones(side)
+        cols_ramp = np.minimum(ramp if x0 > 0 else 1, ramp[::-1] if x0 + side < w else 1) * np.ones(side)
+        want = ((1 - t * t * (3 - 2 * t)) * rows_ramp[:, None] * cols_ramp[None, :])[wr, wc]
+        got = pipeline_module._paste_weight(hole, window, (h, w), feather)
+        assert got.shape == want.shape and got.dtype == np.float32
+        np.testing.assert_allclose(got, want, atol=1e-6)
