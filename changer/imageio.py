@@ -74,9 +74,7 @@ def read_image(
         rgb, alpha = _from_array(src, name)
         original = rgb.shape[:2]
     else:
-        pil = _open_pil(src, name)
-        original = _oriented_size(pil)
-        rgb, alpha = _from_pil(pil, name, max_side, max_pixels)
+        rgb, alpha, original = _from_pil(_open_pil(src, name), name, max_side, max_pixels)
     h, w = original
     if min(h, w) < MIN_SIDE:
         raise InputError(f"{name}: image is {w}x{h} px; at least {MIN_SIDE}x{MIN_SIDE} is needed")
@@ -139,7 +137,7 @@ def _open_pil(src: str | Path | bytes | Image.Image, name: str) -> Image.Image:
         label = "the data"
     elif isinstance(src, (str, Path)):
         fp = Path(src)
-        label = f"'{fp}'"
+        label = f"'{fp.name}'"  # not the folder: for uploads it is the server's temporary one
         if not fp.is_file():
             raise InputError(f"{name}: file not found: {fp}")
         if fp.stat().st_size == 0:
@@ -153,12 +151,37 @@ def _open_pil(src: str | Path | bytes | Image.Image, name: str) -> Image.Image:
     except Image.DecompressionBombError as err:
         raise InputError(f"{name}: image is too large to open safely ({err})") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        raise InputError(f"{name}: {label} is not a readable image ({_reason(err)})") from None
+        kind = _known_kind(fp)
+        if kind:
+            raise InputError(f"{name}: {label} is {kind}, which cannot be read here: save it as JPEG or PNG") from None
+        reason = "" if isinstance(err, UnidentifiedImageError) else f" ({_reason(err)})"
+        raise InputError(f"{name}: {label} is not a readable image{reason}") from None
     return img
 
 
+_KINDS = ((b"%PDF", "a PDF document"), (b"<svg", "an SVG drawing"), (b"<?xml", "an XML file (an SVG drawing?)"))
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
+
+
+def _known_kind(fp: io.BytesIO | Path) -> str | None:
+    """What a file Pillow cannot open is, when it is a common kind people upload (an
+    iPhone's HEIC photo, a PDF, an SVG), from its first bytes; None otherwise."""
+    try:
+        if isinstance(fp, Path):
+            with fp.open("rb") as f:
+                head = f.read(64)
+        else:
+            head = fp.getvalue()[:64]
+    except OSError:
+        return None
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "a HEIC/HEIF photo (an iPhone's format)"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return next((kind for magic, kind in _KINDS if text.startswith(magic.lower())), None)
+
+
 def _oriented_size(img: Image.Image) -> tuple[int, int]:
-    """``(H, W)`` of a PIL image once its EXIF orientation is applied (before any decoding)."""
+    """``(H, W)`` of a PIL image once its EXIF orientation is applied."""
     w, h = img.size
     try:
         orientation = img.getexif().get(0x0112, 1)
@@ -173,16 +196,27 @@ def _reason(err: Exception) -> str:
     return text if len(text) < 160 else text[:157] + "..."
 
 
-def _from_pil(img: Image.Image, name: str, max_side: int, max_pixels: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """Decode a PIL image: draft-decode big JPEGs, apply EXIF orientation, convert the mode."""
+def _from_pil(
+    img: Image.Image, name: str, max_side: int, max_pixels: int,
+) -> tuple[np.ndarray, np.ndarray | None, tuple[int, int]]:
+    """Decode a PIL image: draft-decode big JPEGs, apply EXIF orientation, convert the mode.
+
+    Returns ``(rgb, alpha, (H, W))``, the last the oriented size before any downscaling.
+    Formats other than JPEG are decoded before their EXIF is read: a PNG's ``getexif``
+    decodes the picture itself, and a decoding error swallowed there left a half-decoded
+    picture that the next ``load`` returned as if whole.
+    """
     try:
-        _draft(img, max_side, max_pixels)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # odd EXIF, bomb warnings already handled
+            if img.format != "JPEG":
+                img.load()
+            original = _oriented_size(img)
+            _draft(img, max_side, max_pixels)
             img.load()
             img = ImageOps.exif_transpose(img) or img
             img = _shrink(img, max_side, max_pixels)
-        return _convert_mode(img)
+        return (*_convert_mode(img), original)
     except Image.DecompressionBombError as err:
         raise InputError(f"{name}: image is too large to open safely ({err})") from None
     except (OSError, SyntaxError, ValueError, MemoryError) as err:

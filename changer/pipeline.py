@@ -37,7 +37,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -79,8 +79,11 @@ class BlendOptions:
     """How to blend.
 
     Attributes:
-        key_color: RGB key colour of the working foreground; None = the blender's own (a
-            model is trained for one key), else the target's detected key, else green.
+        key_color: RGB key colour of the result's ``foreground`` (and of ``image`` with the
+            ``"key"`` background); None = the working key. The network always works on
+            its own key (a model is trained for one: any other gives a wrong picture),
+            and only key-agnostic blenders (the baselines) work on this one; without
+            either, the work is on the target's detected key, else green.
         color_reference: ``"target"`` (default): the new head takes the target's skin
             tone, its colour (``C`` = the target's own head) and its lightness (the gray
             face is given the target face's median luma, :mod:`changer.tone`);
@@ -141,7 +144,8 @@ class BlendResult:
         notes: remarks for the user (fallbacks, downscaling, keying).
         raw: the blender's output in the working window (foreground on the key colour).
         window: ``(x0, y0, side)`` of the working window in target pixels.
-        key_color: the key colour used.
+        key_color: the key colour of ``foreground`` (``raw`` and ``inputs`` are on the
+            working key, the blender's own when it has one)
         paste_weight: ``HxW float32`` weight of the paste-back (1 on the hole, feathered
             to 0, and ramped to 0 at window borders that lie inside the image); with the
             ``"original"`` background, pixels where it is 0 are the target's exactly.
@@ -290,7 +294,7 @@ class HeadBlendingPipeline:
             raise InputError("target: no head (face or hair) found in the labels")
         with clock("prepare"):
             layer = _person_layer(tgt, tgt_lab)
-        key = _choose_key(opts.key_color, getattr(self.blender, "key_color", None), layer.keyed)
+        key = _choose_key(getattr(self.blender, "key_color", None), opts.key_color, layer.keyed)
         if layer.keyed is not None:
             notes.append(f"target is on a {layer.keyed.name} key: its foreground comes from chroma keying")
         res = _resolution(opts.resolution or self.blender.resolution)
@@ -329,7 +333,7 @@ class HeadBlendingPipeline:
             opts = BlendOptions(**{**opts.__dict__, "output_background": "original"})
         with clock("composite"):
             return _assemble(tgt, tgt_lab, layer, raw, inputs, window, key, bg, opts, chroma_setting,
-                             self.blender.name, notes)
+                             self.blender.name, notes, out_key=key if opts.key_color is None else _rgb(opts.key_color))
 
 
 # --------------------------------------------------------------------------- helpers: options
@@ -421,11 +425,16 @@ def _size_notes(img: LoadedImage, name: str) -> list[str]:
     return [f"{name} was downscaled from {w}x{h} to {img.rgb.shape[1]}x{img.rgb.shape[0]} px"]
 
 
-def _choose_key(user: RGB | None, blender: RGB | None, keyed: chroma.KeyDetection | None) -> RGB:
-    """User's key, else the blender's, else the target's own, else chroma green."""
-    for key in (user, blender, keyed.color if keyed else None):
+def _rgb(color: Sequence[int]) -> RGB:
+    """An RGB triple of Python ints."""
+    return tuple(int(v) for v in color)  # type: ignore[return-value]
+
+
+def _choose_key(blender: RGB | None, user: RGB | None, keyed: chroma.KeyDetection | None) -> RGB:
+    """The working key: the blender's own, else the user's, else the target's, else chroma green."""
+    for key in (blender, user, keyed.color if keyed else None):
         if key is not None:
-            return tuple(int(v) for v in key)  # type: ignore[return-value]
+            return _rgb(key)
     return DEFAULT_KEY_COLOR
 
 
@@ -808,8 +817,10 @@ def _cover(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def _assemble(
     tgt: np.ndarray, tgt_lab: np.ndarray, layer: _Layer, raw: np.ndarray, inputs: BlendInputs, window: Window,
     key: RGB, bg: np.ndarray | None, opts: BlendOptions, chroma_setting: bool, method: str, notes: list[str],
+    out_key: RGB,
 ) -> BlendResult:
-    """Steps g–i: key the blender's output, bring it to full resolution and composite."""
+    """Steps g–i: key the blender's output (on the working ``key``), bring it to full
+    resolution and composite (the foreground and the key background on ``out_key``)."""
     h, w = tgt.shape[:2]
     side = window[2]
     if chroma_setting:
@@ -837,16 +848,16 @@ def _assemble(
     if opts.output_background == "original":
         image = _paste_original(tgt, layer, fg, alpha, weight, rows, cols, side)
     elif opts.output_background == "key":
-        image = chroma.composite(fg, alpha, key)
+        image = chroma.composite(fg, alpha, out_key)
     else:
         assert bg is not None
         image = chroma.composite(fg, alpha, _cover(bg, (h, w)))
     paste = np.zeros((h, w), np.float32)
     paste[rows, cols] = weight
     return BlendResult(
-        image=image, foreground=chroma.composite(fg, alpha, key), alpha=alpha,
+        image=image, foreground=chroma.composite(fg, alpha, out_key), alpha=alpha,
         masks=_full_masks(inputs, tgt_lab, window, (h, w), paste, hole_side), inputs=inputs,
-        method=method, notes=notes, raw=raw, window=window, key_color=key, paste_weight=paste, original=tgt,
+        method=method, notes=notes, raw=raw, window=window, key_color=out_key, paste_weight=paste, original=tgt,
     )
 
 

@@ -64,23 +64,46 @@ class BlendOutputs:
     status: str
 
 
+def _shorten(text: str | None, most: int = 80) -> str:
+    """``text`` cut to ``most`` characters for a message."""
+    text = text or ""
+    return text if len(text) <= most else text[: most - 3] + "..."
+
+
 class BlendService:
     """Loads pipelines on demand (one per model id, shared by all users) and runs blends."""
 
     def __init__(self, default_model: str | None = None):
         self.default_model = default_model
         self._pipelines: dict[str | None, Any] = {}
+        self._loading: dict[str | None, threading.Lock] = {}
         self._lock = threading.Lock()
         self.scratch = ScratchSpace("changer-blend-")
 
     def pipeline(self, model_id: str | None):
-        """The pipeline for ``model_id`` (blank = the default), loaded once."""
+        """The pipeline for ``model_id`` (blank = the default), loaded once.
+
+        Each model loads under its own lock: a slow or failing load (a Hub download) holds
+        up only the users asking for that model, not everyone's blends.
+        """
+        from changer.imageio import InputError
         from changer.pipeline import HeadBlendingPipeline
 
         key = (model_id or "").strip() or self.default_model
         with self._lock:
+            if key in self._pipelines:
+                return self._pipelines[key]
+            loading = self._loading.setdefault(key, threading.Lock())
+        with loading:
             if key not in self._pipelines:
-                self._pipelines[key] = HeadBlendingPipeline.from_pretrained(key)
+                try:
+                    pipe = HeadBlendingPipeline.from_pretrained(key)
+                except FileNotFoundError:
+                    raise
+                except OSError as err:  # a name no file system takes, a full disk, a broken download
+                    raise InputError(f"model {_shorten(key)!r} cannot be loaded ({err.strerror or err})") from err
+                with self._lock:
+                    self._pipelines[key] = pipe
             return self._pipelines[key]
 
     def status_line(self, model_id: str | None = None) -> str:
@@ -133,8 +156,8 @@ class BlendService:
             )
             result = pipe(
                 source, target, background,
-                source_labels=load_labels(source_labels) if source_labels else None,
-                target_labels=load_labels(target_labels) if target_labels else None,
+                source_labels=load_labels(source_labels, "source labels") if source_labels else None,
+                target_labels=load_labels(target_labels, "target labels") if target_labels else None,
                 options=options,
             )
         except (InputError, ValueError, FileNotFoundError) as err:

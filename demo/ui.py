@@ -26,7 +26,8 @@ def _blend_tab(service: BlendService) -> None:
         background = photo_input("Background (optional)", elem_id="background")
     with gr.Accordion("Advanced options", open=False):
         with gr.Row():
-            key = gr.Radio(["green", "blue"], value="green", label="Key colour")
+            key = gr.Radio(["green", "blue"], value="green", label="Key colour",
+                           info="behind the new person with the key-colour background; the model itself works on its own key")
             colour_ref = gr.Radio(
                 [("match the target's skin tone", "target"), ("keep the source's colours", "source")],
                 value="target", label="Colour reference",

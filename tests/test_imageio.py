@@ -33,8 +33,11 @@ def test_png_roundtrip(tmp_path: Path) -> None:
         (b"", "empty"),
         (b"\x89PNG\r\n\x1a\n" + bytes(range(200)), "not a readable image"),
         (b"hello, world\n", "not a readable image"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64), "a HEIC/HEIF photo .* save it as JPEG or PNG"),
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "a PDF document"),
+        (b'\xef\xbb\xbf<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>', "an SVG drawing"),
     ],
-    ids=["empty", "corrupt", "text"],
+    ids=["empty", "corrupt", "text", "heic", "pdf", "svg"],
 )
 def test_bad_files(tmp_path: Path, content: bytes, needle: str) -> None:
     path = tmp_path / "bad.png"
@@ -42,6 +45,7 @@ def test_bad_files(tmp_path: Path, content: bytes, needle: str) -> None:
     with pytest.raises(InputError, match=needle) as err:
         load_image(path, "source")
     assert str(err.value).startswith("source:")
+    assert str(tmp_path) not in str(err.value)  # the file's name only: uploads live in server folders
     assert isinstance(err.value, ValueError)
 
 
@@ -51,6 +55,20 @@ def test_truncated_jpeg(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[:400])
     with pytest.raises(InputError, match="target: "):
         load_image(path, "target")
+
+
+def test_a_png_corrupt_in_its_middle_is_refused(tmp_path: Path) -> None:
+    """Reading a PNG's EXIF decodes it; a decoding error there must not leave a
+    half-decoded picture that loads as if whole (it did: a blend with a black half)."""
+    rng = np.random.default_rng(0)
+    img = np.dstack([_gradient(200, 160)[..., 0], rng.integers(0, 256, (200, 160, 2), dtype=np.uint8)])
+    path = tmp_path / "broken.png"
+    Image.fromarray(img).save(path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="source: the image cannot be decoded"):
+        load_image(path, "source")
 
 
 def test_missing_file(tmp_path: Path) -> None:

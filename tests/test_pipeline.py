@@ -263,6 +263,16 @@ def test_tiny_model_blender(tmp_path: Path) -> None:
     np.testing.assert_array_equal(outs[0], outs[2])
     np.testing.assert_array_equal(outs[1][~small.hole], small.target[~small.hole])
 
+    # Another key colour asked for: the network still works on its own green, and only
+    # the foreground (and the key-colour background) are put on blue.
+    blue = (0, 71, 187)
+    on_blue = HeadBlendingPipeline(blender)(src, tgt, source_labels=src_lab, target_labels=tgt_lab,
+                                            options=BlendOptions(key_color=blue, output_background="key"))
+    assert on_blue.inputs.key_color == GREEN and on_blue.key_color == blue
+    np.testing.assert_array_equal(on_blue.raw, result.raw)
+    outside = on_blue.alpha == 0
+    assert outside.any() and (on_blue.foreground[outside] == blue).all() and (on_blue.image[outside] == blue).all()
+
 
 def _cli(argv: list[str]) -> int:
     from changer.commands.blend import register

@@ -146,7 +146,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--target-labels", help="label map of the target (a folder when --target is one)")
     p.add_argument("--model", help="model folder, Hub repo id or baseline (paste, poisson, inpaint, laplacian); "
                    "default: the bundled weights")
-    p.add_argument("--key-color", type=parse_key_color, help="green, blue or R,G,B (default: the model's)")
+    p.add_argument("--key-color", type=parse_key_color,
+                   help="green, blue or R,G,B: the key behind the new person with --output-background key (default: the model's)")
     p.add_argument("--color-reference", choices=("target", "source"), default="target",
                    help="target: match the target's skin tone (default); source: keep the source's colours")
     p.add_argument("--scale", type=float, default=1.0, help="multiplier on the automatic head size")

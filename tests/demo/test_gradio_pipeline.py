@@ -112,3 +112,50 @@ def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path, monkeyp
     assert EvaluateService(str(bad)).splits() == []  # the app still starts
     with pytest.raises(gr.Error, match="No dataset found"):
         service.evaluate(str(bad), ["test_hdtf"], ["paste"], 1, quiet)
+
+
+def test_label_map_messages_say_which_map(service: BlendService, tmp_path: Path) -> None:
+    bad = tmp_path / "labels.png"
+    Image.fromarray(np.full((64, 64), 50, np.uint8)).save(bad)
+    src, tgt = _example("source_short_hair.png"), _example("target_office.png")
+    with pytest.raises(gr.Error, match="target labels: label values must be 0..4"):
+        service.blend(src, tgt, None, _example("source_short_hair_labels.png"), str(bad))
+    with pytest.raises(gr.Error, match="source labels: "):
+        service.blend(src, tgt, None, str(bad), _example("target_office_labels.png"))
+
+
+def test_a_model_name_no_file_system_takes_is_a_message(service: BlendService) -> None:
+    src, tgt = _example("source_short_hair.png"), _example("target_office.png")
+    with pytest.raises(gr.Error, match=r"model 'x{77}\.\.\.' cannot be loaded"):
+        _blend(service, src, tgt, model_id="x" * 5000)
+
+
+def test_a_slow_model_load_holds_up_only_that_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Models load under their own locks: a download in progress does not stop other blends."""
+    import threading
+
+    import changer.pipeline as pipeline_module
+
+    release, started = threading.Event(), threading.Event()
+    stock = pipeline_module.HeadBlendingPipeline.from_pretrained
+
+    def from_pretrained(name: str | None = None, **kwargs):
+        if name == "slow/download":
+            started.set()
+            release.wait(30)
+            raise FileNotFoundError("offline")
+        return stock(name, **kwargs)
+
+    monkeypatch.setattr(pipeline_module.HeadBlendingPipeline, "from_pretrained", staticmethod(from_pretrained))
+    service = BlendService("paste")
+    slow = threading.Thread(target=lambda: pytest.raises(FileNotFoundError, service.pipeline, "slow/download"))
+    slow.start()
+    assert started.wait(10)
+    other: list = []
+    fast = threading.Thread(target=lambda: other.append(service.pipeline(None)))
+    fast.start()
+    fast.join(10)
+    done = not fast.is_alive()
+    release.set()
+    slow.join(10)
+    assert done and other and other[0].method == "paste"
