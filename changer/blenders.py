@@ -19,6 +19,7 @@ optional attributes: ``key_color`` (the key the method needs, None = any), ``chr
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -40,6 +41,28 @@ WORK_RESOLUTION = 256
 """Side of the pipeline's working window: the paper's evaluation size."""
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_BUNDLED_NAME = re.compile(r"^[A-Za-z0-9][\w-]{0,99}$")
+
+
+def bundled_model_dir(name: str) -> Path | None:
+    """``changer/weights/<name>`` when it holds a blending model (``default``,
+    ``default_cpu``, ``full``, the ablations, ``h2sb``; not the parser), else None."""
+    if not _BUNDLED_NAME.match(name):
+        return None
+    folder = DEFAULT_MODEL_DIR.parent / name
+    if not is_model_folder(folder):
+        return None
+    try:
+        config = json.loads((folder / "config.json").read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return folder if isinstance(config, dict) and "arch" in config else None
+
+
+def bundled_model_names() -> list[str]:
+    """Names of the bundled blending models (:func:`bundled_model_dir`), sorted."""
+    folders = DEFAULT_MODEL_DIR.parent.glob("*") if DEFAULT_MODEL_DIR.parent.is_dir() else []
+    return sorted(p.name for p in folders if bundled_model_dir(p.name) is not None)
 
 
 @runtime_checkable
@@ -183,7 +206,8 @@ def load_blender(model_id: str | Path | None = None, device: str | None = None) 
 
     ``model_id``: None (the bundled default, or the Poisson baseline with a note while no
     weights are bundled), a baseline name (``paste``, ``poisson``, ``inpaint``,
-    ``laplacian``), a local folder with ``config.json`` + ``model.safetensors``, or a
+    ``laplacian``), a local folder with ``config.json`` + ``model.safetensors``, a bundled
+    model's name (:func:`bundled_model_names`: ``default_cpu``, ``h2sb``, ...), or a
     Hugging Face Hub repo id (``owner/name``). Failures raise :class:`InputError`.
     """
     if model_id is None:
@@ -194,14 +218,23 @@ def load_blender(model_id: str | Path | None = None, device: str | None = None) 
     if text.lower() in baseline_names():
         return BaselineBlender(text.lower())
     path = Path(text).expanduser()
-    if path.is_dir():
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except OSError:  # a name no file system takes (too long)
+        is_dir = exists = False
+    if is_dir:
         if not is_model_folder(path):
             raise InputError(f"model folder {path} needs config.json and model.safetensors")
         return _load_model(path, device, name=path.name)
-    if path.exists() or not _REPO_ID.match(text):
+    bundled = None if exists else bundled_model_dir(text)
+    if bundled is not None:
+        return _load_model(bundled, device, name=text)
+    if exists or not _REPO_ID.match(text):
+        shown = text if len(text) <= 80 else text[:77] + "..."
         raise InputError(
-            f"unknown model {text!r}: give a folder with config.json and model.safetensors, "
-            f"a Hugging Face repo id (owner/name), or a baseline: {', '.join(baseline_names())}"
+            f"unknown model {shown!r}: give a folder with config.json and model.safetensors, "
+            f"a Hugging Face repo id (owner/name), a bundled model: {', '.join(bundled_model_names())}, "
+            f"or a baseline: {', '.join(baseline_names())}"
         )
     return _load_model(text, device, name=text)
 

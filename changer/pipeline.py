@@ -278,7 +278,8 @@ class HeadBlendingPipeline:
         problem = face_problem(img, parsed.labels, parsed.face_confidence)
         if problem is not None:
             raise InputError(
-                f"{name}: no face found ({problem}). Use a photo where a face is clearly visible, or give a label map."
+                f"{name}: no face found ({problem}). Use a photo where a face is clearly visible (a face small "
+                "in a large picture: crop closer to it), or give a label map."
             )
         if parsed.relit:
             notes.append(f"the {name} photo is dark: it was parsed from a brightened copy (the picture itself is unchanged)")

@@ -274,6 +274,30 @@ def test_tiny_model_blender(tmp_path: Path) -> None:
     assert outside.any() and (on_blue.foreground[outside] == blue).all() and (on_blue.image[outside] == blue).all()
 
 
+def test_bundled_models_load_by_name(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``changer/weights/<name>`` blending models load by their name (as the Evaluate tab
+    lists them); a bundled folder that is no blending model (the parser) does not."""
+    import json
+
+    import changer.blenders as blenders
+    from changer.model import CHANGER, ChangerConfig
+
+    weights = tmp_path / "weights"
+    monkeypatch.setattr(blenders, "DEFAULT_MODEL_DIR", weights / "default")
+    config = ChangerConfig(channels=(8, 16, 32, 32), dim=32, heads=2, colorizer_depth=1, blender_depth=1, train_size=64)
+    CHANGER(config).save_pretrained(weights / "tiny_cpu")
+    (weights / "parser").mkdir()
+    (weights / "parser" / "config.json").write_text(json.dumps({"input_size": 256}))
+    (weights / "parser" / "model.safetensors").write_bytes(b"")
+    assert blenders.bundled_model_names() == ["tiny_cpu"]
+    loaded = load_blender("tiny_cpu")
+    assert isinstance(loaded, ModelBlender) and loaded.name == "tiny_cpu"
+    with pytest.raises(InputError, match="unknown model 'parser'.*a bundled model: tiny_cpu,"):
+        load_blender("parser")
+    with pytest.raises(InputError, match="unknown model '../tiny_cpu'"):
+        load_blender("../tiny_cpu")  # names only, no paths into the package
+
+
 def _cli(argv: list[str]) -> int:
     from changer.commands.blend import register
 

@@ -439,7 +439,7 @@ def portrait_window(
 
 SEARCH_SURE = CONFIRM_BELOW
 """A face found by the search counts only at this confidence or above (the no-face check's
-:data:`~changer.parsing.face_check.CONFIRM_BELOW`, 0.85), and must pass the stricter
+:data:`~changer.parsing.face_check.CONFIRM_BELOW`, 0.9), and must pass the stricter
 :func:`~changer.parsing.face_check.face_confirmed` besides: the loose detector that proposed
 the window is no independent witness for a doubtful face."""
 

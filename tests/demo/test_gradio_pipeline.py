@@ -124,10 +124,19 @@ def test_label_map_messages_say_which_map(service: BlendService, tmp_path: Path)
         service.blend(src, tgt, None, str(bad), _example("target_office_labels.png"))
 
 
-def test_a_model_name_no_file_system_takes_is_a_message(service: BlendService) -> None:
+def test_odd_model_names_and_failing_loads_are_messages(service: BlendService, monkeypatch: pytest.MonkeyPatch) -> None:
+    import changer.pipeline as pipeline_module
+
     src, tgt = _example("source_short_hair.png"), _example("target_office.png")
-    with pytest.raises(gr.Error, match=r"model 'x{77}\.\.\.' cannot be loaded"):
-        _blend(service, src, tgt, model_id="x" * 5000)
+    with pytest.raises(gr.Error, match=r"unknown model 'x{77}\.\.\.'.*a bundled model: .*default_cpu"):
+        _blend(service, src, tgt, model_id="x" * 5000)  # a name no file system takes
+
+    def full_disk(name: str | None = None, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline_module.HeadBlendingPipeline, "from_pretrained", staticmethod(full_disk))
+    with pytest.raises(gr.Error, match=r"model 'some/model' cannot be loaded \(No space left on device\)"):
+        _blend(service, src, tgt, model_id="some/model")
 
 
 def test_a_slow_model_load_holds_up_only_that_model(monkeypatch: pytest.MonkeyPatch) -> None:

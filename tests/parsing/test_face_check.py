@@ -80,7 +80,7 @@ def test_faces_pass_and_most_non_faces_are_refused(parser) -> None:
     crops = lfw_subset()
     faces, others = crops[:100:2], crops[100::2]
     assert all(passes(img) for img in faces)
-    assert sum(passes(img) for img in others) <= 0.2 * len(others)  # 9 of 50 with session 11's parser, 3 with 12's
+    assert sum(passes(img) for img in others) <= 1  # 9 of 50 with session 11's parser, 3 with 12's, 0 since session 16
 
 
 def test_real_photos_pass_and_textures_are_refused(parser) -> None:
@@ -92,8 +92,8 @@ def test_real_photos_pass_and_textures_are_refused(parser) -> None:
         return face_problem(rgb, parsed.labels, parsed.face_confidence)
 
     assert problem(data.astronaut()) is None
-    assert problem(data.camera()) is None  # a man half behind a camera
-    for name in ("gravel", "moon", "clock", "hubble_deep_field", "text"):  # coffee passes since session 12
+    # coffee, the page and the cat passed at 85-90% sure until session 16 (the detector is asked below 90%)
+    for name in ("gravel", "moon", "clock", "hubble_deep_field", "text", "coffee", "page", "chelsea", "colorwheel"):
         assert problem(getattr(data, name)()) is not None, name
 
 
