@@ -279,7 +279,7 @@ def test_bundled_models_load_by_name(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     lists them); a bundled folder that is no blending model (the parser) does not."""
     import json
 
-    import changer.blenders as blenders
+    from changer import blenders
     from changer.model import CHANGER, ChangerConfig
 
     weights = tmp_path / "weights"
