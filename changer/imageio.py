@@ -82,6 +82,8 @@ def read_image(
     loaded.original_size, loaded.scale = (h, w), loaded.rgb.shape[1] / w
     if min(loaded.rgb.shape[:2]) < MIN_SIDE:
         raise InputError(f"{name}: image is {w}x{h} px; its aspect ratio is too extreme to fit the size limits")
+    if loaded.alpha is not None and not loaded.alpha.any():
+        raise InputError(f"{name}: the image is fully transparent (nothing in it can be seen)")
     return loaded
 
 

@@ -278,8 +278,8 @@ class HeadBlendingPipeline:
         problem = face_problem(img, parsed.labels, parsed.face_confidence)
         if problem is not None:
             raise InputError(
-                f"{name}: no face found ({problem}). Use a photo where a face is clearly visible (a face small "
-                "in a large picture: crop closer to it), or give a label map."
+                f"{name}: no face found ({problem}). Use an upright photo where a face is clearly visible (a "
+                "face small in a large picture: crop closer to it), or give a label map."
             )
         if parsed.relit:
             notes.append(f"the {name} photo is dark: it was parsed from a brightened copy (the picture itself is unchanged)")
@@ -522,8 +522,8 @@ def _check_head_inside(
                          "check the label map, or use a smaller head scale")
     raise InputError(
         message + "the source's head region reaches far beyond its face (is part of the source's "
-        "background, or another person, taken for hair?). Try a source photo with a plainer "
-        "background or one person, a smaller head scale, or give a source label map"
+        "background, or another person, taken for hair? or does the photo lie on its side?). Try an "
+        "upright source photo with a plainer background or one person, a smaller head scale, or give a source label map"
     )
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import gradio as gr
 
+from demo.errors import user_error
+
 
 def photo_input(label: str, **kwargs: Any) -> gr.Image:
     """An image upload that hands the handler the uploaded file itself (its path).
@@ -35,7 +37,7 @@ def photo_input(label: str, **kwargs: Any) -> gr.Image:
         except gr.Error:
             raise
         except Exception as err:  # noqa: BLE001 - any decoder failure is about the user's file
-            raise gr.Error(f"{label}: this file cannot be read as an image ({err}).") from None
+            raise user_error(f"{label}: this file cannot be read as an image ({err}).") from None
 
     image.preprocess = preprocess  # type: ignore[method-assign]
     return image

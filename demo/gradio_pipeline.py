@@ -19,6 +19,7 @@ from PIL import Image
 
 from changer import labels as L
 from changer.imageio import ImageSource
+from demo.errors import user_error
 from demo.scratch import ScratchSpace
 
 KEY_COLOURS = {"green": (0, 177, 64), "blue": (0, 71, 187)}
@@ -137,15 +138,15 @@ class BlendService:
         from changer.pipeline import BlendOptions
 
         if source is None or target is None:
-            raise gr.Error("Upload a source head and a target body first (or pick an example below).")
+            raise user_error("Upload a source head and a target body first (or pick an example below).")
         if parser == "labels" and not (source_labels and target_labels):
-            raise gr.Error("Parser 'label maps only' needs both label maps (Advanced options), or pick the built-in parser.")
+            raise user_error("Parser 'label maps only' needs both label maps (Advanced options), or pick the built-in parser.")
         if key not in KEY_COLOURS:
-            raise gr.Error(f"Key colour must be one of {', '.join(KEY_COLOURS)}, got {key!r}.")
+            raise user_error(f"Key colour must be one of {', '.join(KEY_COLOURS)}, got {key!r}.")
         try:
             scale, dx, dy, edge_softness = float(scale), float(dx), float(dy), float(edge_softness)
         except (TypeError, ValueError):
-            raise gr.Error("Head scale, offsets and edge softness must be numbers.") from None
+            raise user_error("Head scale, offsets and edge softness must be numbers.") from None
         try:
             pipe = self.pipeline(model_id)
             options = BlendOptions(
@@ -161,7 +162,7 @@ class BlendService:
                 options=options,
             )
         except (InputError, ValueError, FileNotFoundError) as err:
-            raise gr.Error(str(err)) from err
+            raise user_error(str(err)) from err
         alpha = (np.clip(result.alpha, 0, 1) * 255).astype(np.uint8)
         status = " · ".join([f"Done with **{result.method}**", *result.notes])
         return BlendOutputs(
@@ -243,9 +244,9 @@ class EvaluateService:
 
         data_dir = (data_dir or "").strip() or self.default_data or ""
         if not data_dir or not self.splits(data_dir):
-            raise gr.Error(self.data_hint(data_dir).replace("*", "").replace("`", ""))
+            raise user_error(self.data_hint(data_dir).replace("*", "").replace("`", ""))
         if not splits or not methods:
-            raise gr.Error("Pick at least one split and one method.")
+            raise user_error("Pick at least one split and one method.")
         try:
             request = EvalRequest(data_root=data_dir, splits=list(splits), methods=list(methods), max_frames=max_frames)
             result = run_evaluation(request, progress=lambda done, total, what="": progress(done / max(total, 1), desc=what))
@@ -254,7 +255,7 @@ class EvaluateService:
             progress(1.0, desc="qualitative grid")
             grid = save_grid(render_grid(request, rows=3), out_dir / "grid.png")
         except (ValueError, FileNotFoundError) as err:
-            raise gr.Error(str(err)) from err
+            raise user_error(str(err)) from err
         cached = f" ({len(result.cached)} of {len(result.cached) + len(result.computed)} results from the cache)" if result.cached else ""
         lpips = "" if result.lpips_available else f"\n\n**LPIPS unavailable:** {result.lpips_reason}"
         return EvaluateOutputs(

@@ -277,8 +277,14 @@ def load_split(request: EvalRequest, split: str) -> SplitData:
     """Frames of ``split``, the evenly spaced pick, and a fingerprint of the split's files."""
     from changer.data.dataset import TalkingHeads
 
-    frames = TalkingHeads(request.root()).frames(split)
+    heads = TalkingHeads(request.root())
+    frames = heads.frames(split)
     if not frames:
+        clips = [c.clip_id for c in heads.clips(split)]
+        pictures = [c for c in clips if any((heads.root / "frames" / c).glob("*"))]
+        if pictures:  # pictures without label maps
+            raise ValueError(f"split {split!r} has no frames with label maps: no parsing/<clip>/<frame>.png "
+                             f"beside the pictures of {', '.join(pictures[:3])}{' ...' if len(pictures) > 3 else ''}")
         raise ValueError(f"split {split!r} has no frames")
     files = [p for f in frames for p in (f.image_path, f.label_path)]
     return SplitData(

@@ -110,6 +110,10 @@ def test_rgba_on_white_and_alpha_kept(tmp_path: Path) -> None:
     rgb2, alpha = load_image_rgba(tmp_path / "a.png")
     np.testing.assert_array_equal(rgb2, rgb)
     assert alpha is not None and alpha[0, 0] == 255 and alpha[0, 79] == 0
+    rgba[..., 3] = 0  # nothing left to see: refused, not parsed as a white picture
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "clear.png")
+    with pytest.raises(InputError, match="target: the image is fully transparent"):
+        load_image(tmp_path / "clear.png", "target")
 
 
 def test_grayscale_and_palette(tmp_path: Path) -> None:

@@ -307,7 +307,7 @@ def _cli(argv: list[str]) -> int:
     return args.handler(args)
 
 
-def test_blend_command(tmp_path: Path) -> None:
+def test_blend_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src, src_lab = _source()
     (tmp_path / "targets").mkdir()
     (tmp_path / "labels").mkdir()
@@ -325,6 +325,13 @@ def test_blend_command(tmp_path: Path) -> None:
     assert _cli([*common, "--target", str(tmp_path / "targets"), "--target-labels", str(tmp_path / "labels"),
                  "--out", str(tmp_path / "out")]) == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["t0.png", "t1.png"]
+    (tmp_path / "targets" / "t2.jpg").write_bytes(b"not a picture")  # a bad pair: skipped, named, exit code 1
+    (tmp_path / "labels" / "t2.png").write_bytes((tmp_path / "labels" / "t1.png").read_bytes())
+    capsys.readouterr()
+    assert _cli([*common, "--target", str(tmp_path / "targets"), "--target-labels", str(tmp_path / "labels"),
+                 "--out", str(tmp_path / "out2")]) == 1
+    assert "skipped src.png onto t2.jpg: target: 't2.jpg' is not a readable image" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "out2").iterdir()) == ["t0.png", "t1.png"]
     with pytest.raises(SystemExit):
         _cli([*common, "--key-color", "purple", "--target", "x", "--out", "y"])
     one = [*common, "--target", str(tmp_path / "targets" / "t0.jpg"), "--target-labels", str(tmp_path / "labels" / "t0.png")]

@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
             if single:
                 raise
             failures += 1
-            tqdm.write(f"skipped {target.name}: {err}", file=sys.stderr)
+            tqdm.write(f"skipped {source.name} onto {target.name}: {err}", file=sys.stderr)
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(np.ascontiguousarray(result.image)).save(dest)

@@ -51,8 +51,9 @@ def test_blend_from_files_and_its_before_after(service: BlendService) -> None:
 def test_unreadable_uploads_become_messages(service: BlendService, tmp_path: Path, content: bytes, needle: str) -> None:
     bad = tmp_path / "bad.png"
     bad.write_bytes(content)
-    with pytest.raises(gr.Error, match=f"target.*{needle}"):
+    with pytest.raises(gr.Error, match=f"target.*{needle}") as err:
         _blend(service, _example("source_short_hair.png"), str(bad))
+    assert err.value.print_exception is False  # bad input: a message in the page, no traceback in the log
 
 
 def test_odd_option_values_become_messages(service: BlendService) -> None:

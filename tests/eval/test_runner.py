@@ -327,3 +327,16 @@ def test_cache_images_round_trip_and_refuse_mixed_sizes(tmp_path: Path) -> None:
         cache.put_images("cd" * 32, [images[0], images[0][:4]])
     with pytest.raises(ValueError, match="one size"):
         cache.put_images("cd" * 32, [])
+
+
+def test_a_split_without_label_maps_says_so(tmp_path: Path) -> None:
+    import shutil
+
+    from eval.runner import load_split
+
+    root = write_synthetic_dataset(tmp_path / "data", splits={"test_hdtf": 1, "test_vox": 1}, frames_per_clip=2, size=64)
+    for clip in (root / "parsing").iterdir():  # the label maps of every clip gone, the folder kept
+        shutil.rmtree(clip)
+    request = EvalRequest(data_root=root, splits=["test_hdtf"], methods=["paste"])
+    with pytest.raises(ValueError, match="'test_hdtf' has no frames with label maps: no parsing/<clip>/<frame>.png"):
+        load_split(request, "test_hdtf")

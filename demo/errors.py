@@ -1,0 +1,20 @@
+"""Messages for the user: a refused input is shown in the page, not dumped as a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+import gradio as gr
+
+log = logging.getLogger("changer.app")
+
+
+def user_error(message: str) -> gr.Error:
+    """A ``gr.Error`` for the page with ``message``, logged as one line.
+
+    Gradio prints the whole traceback of every ``gr.Error`` by default: a server log of
+    a public demo then fills with tracebacks of pictures without a face. Bad input is
+    not a fault of the app; real faults still raise their own exceptions and tracebacks.
+    """
+    log.info("refused: %s", message)
+    return gr.Error(message, print_exception=False)
