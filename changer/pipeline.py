@@ -56,6 +56,7 @@ from changer.imageio import ImageSource, InputError, LoadedImage, load_image, lo
 from changer.inputs import DEFAULT_KEY_COLOR, RGB, BlendInputs
 from changer.orientation import turn, turn_box, upright_turns
 from changer.parsing.face_check import face_problem
+from changer.parsing.parser import other_faces
 
 NO_PARSER_MESSAGE = "no head parser available yet: pass source_labels and target_labels (5-class label maps)"
 
@@ -235,6 +236,7 @@ class HeadBlendingPipeline:
         with clock("parse" if source_labels is None or target_labels is None else "load"):
             src_rgb, src_lab, _ = self._labels(src.rgb, source_labels, "source", notes, opts.upright)
             tgt_rgb, tgt_lab, turns = self._labels(tgt.rgb, target_labels, "target", notes, opts.upright)
+            notes += _other_people_notes(src_rgb, src_lab, "source") + _other_people_notes(tgt_rgb, tgt_lab, "target")
         if bg is not None:
             bg = turn(bg, turns)  # so that it is the right way up once the result is turned back
         result = self._blend(src_rgb, src_lab, tgt_rgb, tgt_lab, bg, opts, notes, clock,
@@ -757,6 +759,16 @@ def _cut_head_notes(src_lab: np.ndarray, matrix: np.ndarray, shape: tuple[int, i
         return []
     return [(f"the source head is cut off by the {' and '.join(cut)} edge of its photo, and the new head shows "
              "that straight cut (a source photo with room around the head gives a whole head)")]
+
+
+def _other_people_notes(img: np.ndarray, labels: np.ndarray, name: str) -> list[str]:
+    """A note when the photo shows other people's faces besides the one blended
+    (:func:`changer.parsing.parser.other_faces`): one head is replaced, or taken."""
+    others = other_faces(img, L.main_face_mask(labels))
+    if not others:
+        return []
+    done = "only one person's head was replaced" if name == "target" else "one person's head was used"
+    return [f"the {name} photo shows {others + 1} faces: {done} (crop the photo to the person you want)"]
 
 
 _TURN_WORDS = {1: "lies turned a quarter clockwise", 2: "is upside down", 3: "lies turned a quarter counter-clockwise"}

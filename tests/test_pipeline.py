@@ -695,3 +695,19 @@ def test_paste_weight_is_the_feathered_hole_over_the_picture_part_of_the_window(
         got = pipeline_module._paste_weight(hole, window, (h, w), feather)
         assert got.shape == want.shape and got.dtype == np.float32
         np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_other_people_in_a_photo_are_noted(pipe: HeadBlendingPipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(150, 2)
+    seen: list[tuple[int, ...]] = []
+
+    def other_faces(img: np.ndarray, face: np.ndarray | None) -> int:
+        seen.append(img.shape)
+        return 0 if img.shape == src.shape else 2  # the target is a group of three
+
+    monkeypatch.setattr(pipeline_module, "other_faces", other_faces)
+    result = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
+    assert seen == [src.shape, tgt.shape]
+    assert [n for n in result.notes if "faces" in n] == [
+        "the target photo shows 3 faces: only one person's head was replaced (crop the photo to the person you want)"]

@@ -28,6 +28,7 @@ from changer.parsing.parser import (
     clean_labels,
     drop_screen_hair,
     face_confidence,
+    other_faces,
     portrait_window,
     relit,
     upsample_argmax,
@@ -803,3 +804,18 @@ def test_bundled_parser_is_sure_of_real_faces(shared_data: Path) -> None:
     data = TalkingHeads(shared_data)
     frames = [f for split in ("test_hdtf", "test_vox", "test_green") for f in data.frames(split)[::10]]
     assert min(parser.parse(f.load_image()).face_confidence for f in frames) > MIN_FACE_CONFIDENCE
+
+
+def test_other_faces_counts_the_people_beside_the_parsed_one() -> None:
+    from skimage.data import astronaut
+
+    photo = astronaut()
+    face = np.zeros(photo.shape[:2], bool)
+    face[80:170, 180:260] = True  # her face
+    assert other_faces(photo, face) == 0  # one person (the flag, the suit, the helmet are no faces)
+    assert other_faces(photo, None) == 0
+    pair = np.hstack([photo, photo[:, ::-1]])  # her and her mirror image: two people
+    assert other_faces(pair, np.hstack([face, np.zeros_like(face)])) == 1
+    assert other_faces(pair, np.hstack([np.zeros_like(face), face[:, ::-1]])) == 1
+    blank = np.hstack([photo, np.full_like(photo, 128)])
+    assert other_faces(blank, np.hstack([face, np.zeros_like(face)])) == 0  # a blank half: nobody else
