@@ -268,7 +268,8 @@ def _on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 
 def _to_uint8(arr: np.ndarray, sixteen_bit: bool = False) -> np.ndarray:
-    """Integer or float samples -> uint8 (16-bit scaled by 1/257, floats in [0, 1] by 255)."""
+    """Integer or float samples -> uint8 (16-bit scaled by 1/257; floats in [0, 1] by 255, in
+    [0, 255] as they are, and larger ones, of no known range, so that their maximum is 255)."""
     if arr.dtype == np.uint8:
         return arr
     if arr.dtype == bool:
@@ -277,7 +278,7 @@ def _to_uint8(arr: np.ndarray, sixteen_bit: bool = False) -> np.ndarray:
         arr = arr.astype(np.float32)
         finite = np.isfinite(arr)
         top = float(arr[finite].max()) if finite.any() else 0.0  # an inf must not decide the range
-        scale = 255.0 if top <= 1.0 else 1.0
+        scale = 255.0 if top <= 1.0 else 1.0 if top <= 255.0 else 255.0 / top
         arr = np.nan_to_num(arr, nan=0.0, posinf=top, neginf=0.0)
         return np.clip(np.rint(arr * scale), 0, 255).astype(np.uint8)
     if sixteen_bit or arr.dtype == np.uint16 or (arr.size and int(arr.max()) > 255):

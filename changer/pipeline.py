@@ -47,7 +47,7 @@ import numpy as np
 
 from changer import chroma, tone
 from changer import labels as L
-from changer.align import matrix_scale, similarity_matrix, warp_head, warp_mask
+from changer.align import MIN_REGION_PIXELS, has_face, matrix_scale, similarity_matrix, warp_head, warp_mask
 from changer.blenders import Blender, load_blender
 from changer.chroma import is_grayscale
 from changer.data.augment import dilate, mask_box
@@ -267,6 +267,9 @@ class HeadBlendingPipeline:
                 return load_labels(parser(picture), what, size=picture.shape[:2])
 
             labels = load_labels(given, what, size=img.shape[:2]) if given is not None else label(img)
+            if not has_face(labels):
+                raise InputError(f"{what}: the map has no face (class 1, at least {MIN_REGION_PIXELS} pixels): "
+                                 "the new head is placed and coloured by its face")
             turns = upright_turns(img, labels, look=None if given is not None else label) if upright else 0
             if turns:
                 img = _turned(img, turns, name, notes)

@@ -194,6 +194,8 @@ def test_odd_array_types() -> None:
     out = load_image(with_inf)
     np.testing.assert_array_equal(out[1:, :, 0], load_image(ramp)[1:, :, 0])
     assert out[0, 0, 0] == 255
+    np.testing.assert_array_equal(load_image(ramp * 255), load_image(ramp))  # floats already in 0..255
+    np.testing.assert_array_equal(load_image(ramp * 255000), load_image(ramp))  # unknown range: max to white
     for bad in (ramp.astype(np.complex64), np.full((64, 64), "x", object)):  # 2-D arrays are checked too
         with pytest.raises(InputError, match="unsupported array type"):
             load_image(bad, "source")

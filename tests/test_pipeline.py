@@ -119,8 +119,10 @@ def test_bad_inputs_are_input_errors(pipe: HeadBlendingPipeline, tmp_path: Path)
     (tmp_path / "t.txt").write_text("not an image")
     with pytest.raises(InputError, match="target: "):
         pipe(src, tmp_path / "t.txt", source_labels=src_lab, target_labels=tgt_lab)
-    with pytest.raises(InputError, match="target: no head"):
+    with pytest.raises(InputError, match="target labels: the map has no face"):
         pipe(src, tgt, source_labels=src_lab, target_labels=np.where(L.head_mask(tgt_lab), 0, tgt_lab))
+    with pytest.raises(InputError, match="source labels: the map has no face"):  # hair only: nothing to place by
+        pipe(src, tgt, source_labels=np.where(src_lab == L.FACE, L.HAIR, src_lab), target_labels=tgt_lab)
     with pytest.raises(InputError, match="label map is"):
         pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab[:100])
     with pytest.raises(InputError, match="needs a background"):
