@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from changer.folders import is_model_folder
-from changer.imageio import InputError
+from changer.imageio import InputError, shorten
 from changer.inputs import RGB, BlendInputs, tensor_to_image, to_model_tensors
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "default"
@@ -217,11 +217,11 @@ def load_blender(model_id: str | Path | None = None, device: str | None = None) 
     text = str(model_id).strip()
     if text.lower() in baseline_names():
         return BaselineBlender(text.lower())
-    path = Path(text).expanduser()
     try:
+        path = Path(text).expanduser()
         is_dir, exists = path.is_dir(), path.exists()
-    except OSError:  # a name no file system takes (too long)
-        is_dir = exists = False
+    except (OSError, RuntimeError):  # a name no file system takes (too long), "~nosuchuser/..."
+        path, is_dir, exists = Path(text), False, False
     if is_dir:
         if not is_model_folder(path):
             raise InputError(f"model folder {path} needs config.json and model.safetensors")
@@ -230,9 +230,8 @@ def load_blender(model_id: str | Path | None = None, device: str | None = None) 
     if bundled is not None:
         return _load_model(bundled, device, name=text)
     if exists or not _REPO_ID.match(text):
-        shown = text if len(text) <= 80 else text[:77] + "..."
         raise InputError(
-            f"unknown model {shown!r}: give a folder with config.json and model.safetensors, "
+            f"unknown model {shorten(text)!r}: give a folder with config.json and model.safetensors, "
             f"a Hugging Face repo id (owner/name), a bundled model: {', '.join(bundled_model_names())}, "
             f"or a baseline: {', '.join(baseline_names())}"
         )

@@ -25,7 +25,7 @@ from typing import Union
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
 from changer import labels as L
 
@@ -44,6 +44,11 @@ MAX_PIXELS = 4096 * 4096
 
 class InputError(ValueError):
     """A user input (image, label map, option) that cannot be used; the message says why."""
+
+
+def shorten(text: str, most: int = 80) -> str:
+    """``text`` cut to ``most`` characters for a message (a pasted 5,000-character name)."""
+    return text if len(text) <= most else text[: most - 3] + "..."
 
 
 @dataclass
@@ -204,14 +209,15 @@ def _from_pil(
     """Decode a PIL image: draft-decode big JPEGs, apply EXIF orientation, convert the mode.
 
     Returns ``(rgb, alpha, (H, W))``, the last the oriented size before any downscaling.
-    Formats other than JPEG are decoded before their EXIF is read: a PNG's ``getexif``
-    decodes the picture itself, and a decoding error swallowed there left a half-decoded
-    picture that the next ``load`` returned as if whole.
+    Formats other than JPEG (MPO included: a phone's JPEG with more pictures in it) are
+    decoded before their EXIF is read: a PNG's ``getexif`` decodes the picture itself, and
+    a decoding error swallowed there left a half-decoded picture that the next ``load``
+    returned as if whole.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # odd EXIF, bomb warnings already handled
-            if img.format != "JPEG":
+            if not isinstance(img, JpegImagePlugin.JpegImageFile):
                 img.load()
             original = _oriented_size(img)
             _draft(img, max_side, max_pixels)
@@ -229,7 +235,7 @@ def _draft(img: Image.Image, max_side: int, max_pixels: int) -> None:
     """Let the JPEG decoder skip detail we would throw away (DCT scaling, exact size kept >= limit)."""
     w, h = img.size
     factor = _fit_factor(h, w, max_side, max_pixels)
-    if factor < 1.0 and img.format == "JPEG":
+    if factor < 1.0 and isinstance(img, JpegImagePlugin.JpegImageFile):  # phones' MPO files too
         img.draft(img.mode, (int(w * factor) + 1, int(h * factor) + 1))
 
 
@@ -267,9 +273,15 @@ def _on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(rgb.astype(np.float32) * a + 255.0 * (1.0 - a)), 0, 255).astype(np.uint8)
 
 
+FLOAT_OVERSHOOT = 1023.0
+"""Float pictures whose maximum is above this are scaled to it; below, values over 255 are
+overshoot (cubic resizing of a 0..255 picture reaches about 300) and clipped."""
+
+
 def _to_uint8(arr: np.ndarray, sixteen_bit: bool = False) -> np.ndarray:
     """Integer or float samples -> uint8 (16-bit scaled by 1/257; floats in [0, 1] by 255, in
-    [0, 255] as they are, and larger ones, of no known range, so that their maximum is 255)."""
+    [0, 255] as they are (clipped: a resized picture overshoots a little), and floats up to
+    far larger values, of no known range, so that their maximum is 255)."""
     if arr.dtype == np.uint8:
         return arr
     if arr.dtype == bool:
@@ -278,7 +290,7 @@ def _to_uint8(arr: np.ndarray, sixteen_bit: bool = False) -> np.ndarray:
         arr = arr.astype(np.float32)
         finite = np.isfinite(arr)
         top = float(arr[finite].max()) if finite.any() else 0.0  # an inf must not decide the range
-        scale = 255.0 if top <= 1.0 else 1.0 if top <= 255.0 else 255.0 / top
+        scale = 255.0 if top <= 1.0 else 1.0 if top <= FLOAT_OVERSHOOT else 255.0 / top
         arr = np.nan_to_num(arr, nan=0.0, posinf=top, neginf=0.0)
         return np.clip(np.rint(arr * scale), 0, 255).astype(np.uint8)
     if sixteen_bit or arr.dtype == np.uint16 or (arr.size and int(arr.max()) > 255):

@@ -267,13 +267,16 @@ class HeadBlendingPipeline:
                 return load_labels(parser(picture), what, size=picture.shape[:2])
 
             labels = load_labels(given, what, size=img.shape[:2]) if given is not None else label(img)
-            if not has_face(labels):
-                raise InputError(f"{what}: the map has no face (class 1, at least {MIN_REGION_PIXELS} pixels): "
-                                 "the new head is placed and coloured by its face")
             turns = upright_turns(img, labels, look=None if given is not None else label) if upright else 0
             if turns:
                 img = _turned(img, turns, name, notes)
                 labels = turn(labels, turns) if given is not None else label(img)
+            if not has_face(labels):
+                raise InputError(
+                    f"{what}: the map has no face (class 1, at least {MIN_REGION_PIXELS} pixels): the new head is "
+                    "placed and coloured by its face" if given is not None else
+                    f"{name}: no face found (the parser labelled none). Use an upright photo where a face is clearly "
+                    "visible, or give a label map.")
             return img, labels, turns
         parsed = parse(img)
         turns = upright_turns(img, parsed.labels, look=getattr(parser, "raw_labels", None)) if upright else 0
@@ -670,7 +673,9 @@ def _paste_weight(hole: np.ndarray, window: Window, shape: tuple[int, int], feat
     x0, y0, side = window
     h, w = shape
     _, _, wr, wc = _region(window, shape)
-    weight = np.zeros((wr.stop - wr.start, wc.stop - wc.start), np.float32)
+    weight = np.zeros((max(0, wr.stop - wr.start), max(0, wc.stop - wc.start)), np.float32)
+    if weight.size == 0:  # a window that misses the picture
+        return weight
     f = max(1, round(feather * side))
     box = mask_box(hole)
     if box is not None:

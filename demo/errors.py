@@ -10,11 +10,16 @@ log = logging.getLogger("changer.app")
 
 
 def user_error(message: str) -> gr.Error:
-    """A ``gr.Error`` for the page with ``message``, logged as one line.
+    """A ``gr.Error`` for the page with ``message``, logged as one line (``changer.app``, INFO;
+    ``app.py`` shows it).
 
     Gradio prints the whole traceback of every ``gr.Error`` by default: a server log of
     a public demo then fills with tracebacks of pictures without a face. Bad input is
     not a fault of the app; real faults still raise their own exceptions and tracebacks.
+    A Gradio without ``print_exception`` (before 5.9) gets a plain ``gr.Error``.
     """
     log.info("refused: %s", message)
-    return gr.Error(message, print_exception=False)
+    try:
+        return gr.Error(message, print_exception=False)
+    except TypeError:
+        return gr.Error(message)

@@ -65,12 +65,6 @@ class BlendOutputs:
     status: str
 
 
-def _shorten(text: str | None, most: int = 80) -> str:
-    """``text`` cut to ``most`` characters for a message."""
-    text = text or ""
-    return text if len(text) <= most else text[: most - 3] + "..."
-
-
 class BlendService:
     """Loads pipelines on demand (one per model id, shared by all users) and runs blends."""
 
@@ -87,7 +81,7 @@ class BlendService:
         Each model loads under its own lock: a slow or failing load (a Hub download) holds
         up only the users asking for that model, not everyone's blends.
         """
-        from changer.imageio import InputError
+        from changer.imageio import InputError, shorten
         from changer.pipeline import HeadBlendingPipeline
 
         key = (model_id or "").strip() or self.default_model
@@ -96,16 +90,19 @@ class BlendService:
                 return self._pipelines[key]
             loading = self._loading.setdefault(key, threading.Lock())
         with loading:
-            if key not in self._pipelines:
-                try:
+            try:
+                if key not in self._pipelines:
                     pipe = HeadBlendingPipeline.from_pretrained(key)
-                except FileNotFoundError:
-                    raise
-                except OSError as err:  # a name no file system takes, a full disk, a broken download
-                    raise InputError(f"model {_shorten(key)!r} cannot be loaded ({err.strerror or err})") from err
-                with self._lock:
-                    self._pipelines[key] = pipe
-            return self._pipelines[key]
+                    with self._lock:
+                        self._pipelines[key] = pipe
+                return self._pipelines[key]
+            except FileNotFoundError:
+                raise
+            except OSError as err:  # a name no file system takes, a full disk, a broken download
+                raise InputError(f"model {shorten(key or '')!r} cannot be loaded ({err.strerror or err})") from err
+            finally:
+                with self._lock:  # no lock kept per name typed into the box (a failed load is tried again)
+                    self._loading.pop(key, None)
 
     def status_line(self, model_id: str | None = None) -> str:
         """One line naming what the Blend tab runs (and any fallback note)."""

@@ -45,7 +45,7 @@ def _blend_tab(service: BlendService) -> None:
             upright = gr.Checkbox(value=True, label="Turn photos lying on their side or upside down upright",
                                   info="Untick if a photo is turned by mistake.")
         with gr.Row():
-            model_id = gr.Textbox(label="Model id (blank = bundled default; a local folder or a Hub repo id)")
+            model_id = gr.Textbox(label="Model id (blank = bundled default; a bundled model such as default_cpu, a local folder or a Hub repo id)")
             parser = gr.Radio([("built-in head parser", "built-in"), ("label maps only", "labels")],
                               value="built-in", label="Parser (label maps, when given, always win)")
             source_labels = gr.File(label="Source label map (optional, 5-class PNG)", file_types=["image"], type="filepath", elem_id="source-labels")

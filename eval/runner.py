@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from changer.folders import is_model_folder
+from changer.blenders import bundled_model_dir, bundled_model_names
 from changer.inputs import BLUE_KEY_COLOR, DEFAULT_KEY_COLOR, RGB, BlendInputs, Sample
 from eval.cache import ResultCache, entry_key, method_identity, module_source_hash, sha256_files
 from eval.stats import METRICS, summarize, summary_markdown
@@ -42,8 +42,6 @@ KEY_COLORS: dict[str, RGB] = {"green": DEFAULT_KEY_COLOR, "blue": BLUE_KEY_COLOR
 FRAME_COLUMNS: tuple[str, ...] = ("method", "split", "frame_id", *METRICS)
 """Columns of the per-frame table."""
 DEFAULT_SPLITS: tuple[str, ...] = ("test_hdtf", "test_vox", "test_green")
-WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "changer" / "weights"
-"""Where bundled model folders live (``changer/weights/<name>``)."""
 
 ProgressFn = Callable[[int, int, str], None]
 """``progress(done, total, description)``: frames x methods computed so far in this process."""
@@ -138,19 +136,15 @@ class MethodSpec:
 
 
 def resolve_method(name: str) -> str:
-    """A baseline name or an existing path as is; else ``changer/weights/<name>`` if that
-    folder exists; else ``name`` unchanged (for ``load_blender`` to resolve)."""
+    """A baseline name or an existing path as is; else the bundled blending model's folder
+    (:func:`changer.blenders.bundled_model_dir`); else ``name`` unchanged (for
+    ``load_blender`` to resolve)."""
     from eval.baselines import BASELINES
 
     if name in BASELINES or Path(name).exists():
         return name
-    bundled = WEIGHTS_DIR / name
-    return str(bundled) if bundled.is_dir() else name
-
-
-def is_blending_model(path: Path) -> bool:
-    """A model folder whose config is a blending model's (``arch`` set), not e.g. the parser's."""
-    return is_model_folder(path) and "arch" in read_config(path)
+    bundled = bundled_model_dir(name)
+    return name if bundled is None else str(bundled)
 
 
 def read_config(folder: Path) -> dict:
@@ -169,8 +163,7 @@ def available_methods() -> list[str]:
     """Bundled blending models (``changer/weights/<name>`` folders) first, then the baselines."""
     from eval.baselines import BASELINES
 
-    models = sorted(p.name for p in WEIGHTS_DIR.glob("*") if is_blending_model(p)) if WEIGHTS_DIR.is_dir() else []
-    return [*models, *BASELINES]
+    return [*bundled_model_names(), *BASELINES]
 
 
 def model_chroma(model_id: str) -> bool:

@@ -196,6 +196,9 @@ def test_odd_array_types() -> None:
     assert out[0, 0, 0] == 255
     np.testing.assert_array_equal(load_image(ramp * 255), load_image(ramp))  # floats already in 0..255
     np.testing.assert_array_equal(load_image(ramp * 255000), load_image(ramp))  # unknown range: max to white
+    overshoot = ramp * 255
+    overshoot[0, 0] = 300.6  # a cubic resize of a 0..255 picture: clipped, not the whole picture darkened
+    np.testing.assert_array_equal(load_image(overshoot)[1:], load_image(ramp)[1:])
     for bad in (ramp.astype(np.complex64), np.full((64, 64), "x", object)):  # 2-D arrays are checked too
         with pytest.raises(InputError, match="unsupported array type"):
             load_image(bad, "source")
@@ -218,3 +221,19 @@ def test_big_files_shrink_before_conversion_like_arrays(tmp_path: Path, mode: st
     loaded = read_image(tmp_path / "big.png", max_side=250)
     assert loaded.rgb.shape == whole.rgb.shape == (187, 250, 3) and loaded.original_size == (900, 1200)
     assert np.abs(loaded.rgb.astype(int) - whole.rgb.astype(int)).mean() < 2.0
+
+
+def test_a_phones_mpo_jpeg_is_draft_decoded_like_a_jpeg() -> None:
+    """Phones save JPEGs with a second picture in them (MPO): they are shrunk while decoding
+    as plain JPEGs are (a full 12 MP decode otherwise), so both give the same pixels."""
+    import io
+
+    picture = Image.fromarray(_gradient(480, 640))
+    jpeg, mpo = io.BytesIO(), io.BytesIO()
+    picture.save(jpeg, "JPEG", quality=90)
+    picture.save(mpo, "MPO", save_all=True, append_images=[picture.reduce(2)], quality=90)
+    assert Image.open(io.BytesIO(mpo.getvalue())).format == "MPO"
+    limits = {"max_side": 150, "max_pixels": 150 * 150}
+    plain, multi = read_image(jpeg.getvalue(), **limits), read_image(mpo.getvalue(), **limits)
+    assert multi.rgb.shape == (112, 150, 3) and multi.original_size == (480, 640)
+    np.testing.assert_array_equal(multi.rgb, plain.rgb)

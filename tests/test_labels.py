@@ -43,6 +43,43 @@ def test_main_face_is_the_same_anywhere_in_a_larger_picture() -> None:
         assert got.sum() == want.sum()
 
 
+def _main_face_over_the_whole_map(labels: np.ndarray, candidates: int = 4) -> np.ndarray | None:
+    """The rule of :func:`changer.labels.main_face_mask` computed over the whole map, as it
+    was before it looked only near the face pixels: the oracle for the faster one."""
+    import cv2
+
+    n, cc, stats, _ = cv2.connectedComponentsWithStats((labels == L.FACE).astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return None
+    hair, best, best_score = labels == L.HAIR, 1, -1.0
+    for i in 1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA], kind="stable")[:candidates]:
+        x, y, w, h, area = (int(v) for v in stats[i])
+        r = max(2, round(0.08 * max(w, h)))
+        y0, y1, x0, x1 = max(0, y - r), y + max(1, h // 2), max(0, x - r), x + w + r
+        comp = cc[y0:y1, x0:x1] == i
+        ring = cv2.dilate(comp.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)).astype(bool) & ~comp
+        score = float(np.sqrt(area)) * (0.2 + (float(hair[y0:y1, x0:x1][ring].mean()) if ring.any() else 0.0))
+        if score > best_score:
+            best, best_score = int(i), score
+    return cc == best
+
+
+def test_main_face_equals_the_rule_over_the_whole_map() -> None:
+    rng = np.random.default_rng(7)
+    for k in range(150):
+        h, w = (int(v) for v in rng.integers(4, 120, 2))
+        lab = rng.choice(5, size=(h, w), p=rng.dirichlet(np.ones(5))).astype(np.uint8)
+        if k % 2:
+            lab = np.kron(lab, np.ones((3, 3), np.uint8))  # blobs, not speckle
+        if k % 3 == 0:  # a map mostly background, the blobs near an edge or a corner
+            lab = np.pad(lab, ((int(rng.integers(0, 90)), int(rng.integers(0, 90))),
+                               (int(rng.integers(0, 90)), int(rng.integers(0, 90)))))
+        got, want = L.main_face_mask(lab), _main_face_over_the_whole_map(lab)
+        assert (got is None) == (want is None), k
+        if want is not None:
+            np.testing.assert_array_equal(got, want, err_msg=str(k))
+
+
 def test_masks_and_types() -> None:
     lab = np.array([[0, 1, 2, 3, 4]], np.uint8)
     np.testing.assert_array_equal(L.head_mask(lab), [[0, 1, 1, 0, 0]])

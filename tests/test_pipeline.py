@@ -298,6 +298,8 @@ def test_bundled_models_load_by_name(monkeypatch: pytest.MonkeyPatch, tmp_path: 
         load_blender("parser")
     with pytest.raises(InputError, match="unknown model '../tiny_cpu'"):
         load_blender("../tiny_cpu")  # names only, no paths into the package
+    with pytest.raises(InputError, match="unknown model '~nosuchuser_xyz/model'"):
+        load_blender("~nosuchuser_xyz/model")  # expanduser's RuntimeError is a message too
 
 
 def _cli(argv: list[str]) -> int:
@@ -668,6 +670,27 @@ def test_a_plain_callable_parser_looks_at_the_turns_itself(pipe: HeadBlendingPip
     assert "the target photo is upside down: it was blended upright and turned back" in result.notes
     np.testing.assert_allclose(result.image, turn(parsing(src, photo, source_labels=src_lab).image, 2), rtol=0, atol=1)
     assert {1, 3} <= set(asked)  # the sideways copies of the upside-down photo were looked at
+
+
+def test_a_parser_that_finds_no_face_in_a_lying_photo_still_gets_it_turned(pipe: HeadBlendingPipeline) -> None:
+    """The no-face check comes after the turn: a parser that sees a face only upright."""
+    from skimage.data import astronaut
+
+    photo = astronaut()
+    labels = np.zeros(photo.shape[:2], np.uint8)
+    labels[80:170, 180:260] = L.FACE
+    labels[60:80, 180:260] = L.HAIR
+    upright = photo.tobytes()
+
+    def parser(img: np.ndarray) -> np.ndarray:
+        return labels if img.tobytes() == upright else np.zeros(img.shape[:2], np.uint8)
+
+    src, src_lab = _source()
+    result = HeadBlendingPipeline(pipe.blender, parser=parser)(src, turn(photo, 2), source_labels=src_lab)
+    assert "the target photo is upside down: it was blended upright and turned back" in result.notes
+    with pytest.raises(InputError, match=r"target: no face found \(the parser labelled none\)"):
+        HeadBlendingPipeline(pipe.blender, parser=lambda img: np.zeros(img.shape[:2], np.uint8))(
+            src, photo, source_labels=src_lab)
 
 
 def test_paste_weight_is_the_feathered_hole_over_the_picture_part_of_the_window() -> None:

@@ -167,7 +167,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add ``bench`` to the ``changer`` subcommands."""
     p = sub.add_parser("bench", help="latency per pipeline stage and peak memory",
                        description=__doc__.split("\n\n")[0] if __doc__ else None)
-    p.add_argument("--model", help="model folder, Hub repo id or baseline (default: the bundled weights)")
+    p.add_argument("--model", help="model folder, bundled model name, Hub repo id or baseline (default: the bundled weights)")
     p.add_argument("--sizes", type=comma_ints(64, "sizes"), default=[256, 512], help="image sides to test (default 256,512)")
     p.add_argument("--repeats", type=int, default=5, help="timed runs per size (median reported)")
     p.add_argument("--warmup", type=int, default=1, help="untimed runs first")

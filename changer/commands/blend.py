@@ -144,7 +144,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--background", help="background image to put the result on")
     p.add_argument("--source-labels", help="label map of the source (a folder when --source is one)")
     p.add_argument("--target-labels", help="label map of the target (a folder when --target is one)")
-    p.add_argument("--model", help="model folder, Hub repo id or baseline (paste, poisson, inpaint, laplacian); "
+    p.add_argument("--model", help="model folder, bundled model (default_cpu, h2sb, ...), Hub repo id or baseline "
+                   "(paste, poisson, inpaint, laplacian); "
                    "default: the bundled weights")
     p.add_argument("--key-color", type=parse_key_color,
                    help="green, blue or R,G,B: the key behind the new person with --output-background key (default: the model's)")

@@ -169,3 +169,4 @@ def test_a_slow_model_load_holds_up_only_that_model(monkeypatch: pytest.MonkeyPa
     release.set()
     slow.join(10)
     assert done and other and other[0].method == "paste"
+    assert service._loading == {}  # no lock kept per name once its load is over

@@ -229,12 +229,13 @@ def test_changer_eval_cli_writes_tables_and_figures(data: Path, tmp_path: Path, 
 
 
 def test_available_methods_lists_bundled_blenders_not_the_parser():
-    from eval.runner import WEIGHTS_DIR, available_methods
+    from changer.blenders import DEFAULT_MODEL_DIR
+    from eval.runner import available_methods
 
     methods = available_methods()
     assert methods[-4:] == ["paste", "poisson", "inpaint", "laplacian"]
     assert "parser" not in methods
-    if (WEIGHTS_DIR / "default" / "model.safetensors").is_file():
+    if (DEFAULT_MODEL_DIR / "model.safetensors").is_file():
         assert methods[0] == "default"
 
 
