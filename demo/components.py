@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import gradio as gr
@@ -41,3 +42,32 @@ def photo_input(label: str, **kwargs: Any) -> gr.Image:
 
     image.preprocess = preprocess  # type: ignore[method-assign]
     return image
+
+
+def number_slider(minimum: float, maximum: float, value: float, label: str, **kwargs: Any) -> gr.Slider:
+    """A slider whose value an API caller may leave out or get wrong.
+
+    The stock ``preprocess`` fails on ``None`` or text with a ``TypeError`` (a bare "Error"
+    for the caller) and names no slider when a value is out of range. Here ``None`` takes
+    the slider's starting value (as a caller of an older API version expects), numbers sent
+    as text are read, anything else is a message naming the slider.
+    """
+    slider = gr.Slider(minimum, maximum, value=value, label=label, **kwargs)
+    stock = slider.preprocess
+
+    def preprocess(payload: Any) -> float:
+        if payload is None:
+            payload = value
+        try:
+            number = float(payload)
+        except (TypeError, ValueError):
+            raise user_error(f"{label}: must be a number, got {payload!r}") from None
+        if not math.isfinite(number):
+            raise user_error(f"{label}: must be a finite number, got {payload!r}")
+        try:
+            return stock(number)
+        except gr.Error as err:  # out of range
+            raise user_error(f"{label}: {err.message}") from None
+
+    slider.preprocess = preprocess  # type: ignore[method-assign]
+    return slider

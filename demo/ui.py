@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from demo.components import photo_input
+from demo.components import number_slider, photo_input
 from demo.examples import blend_examples
 from demo.gpu import gpu
 from demo.gradio_pipeline import DEFAULT_EDGE_SOFTNESS, BlendService, EvaluateService, default_model_id
@@ -37,11 +37,11 @@ def _blend_tab(service: BlendService) -> None:
                 value="original", label="Output background",
             )
         with gr.Row():
-            scale = gr.Slider(0.6, 1.6, value=1.0, step=0.02, label="Head scale")
-            dx = gr.Slider(-0.5, 0.5, value=0.0, step=0.01, label="Head offset x (head widths)")
-            dy = gr.Slider(-0.5, 0.5, value=0.0, step=0.01, label="Head offset y (head heights)")
-            softness = gr.Slider(0.0, 3.0, value=DEFAULT_EDGE_SOFTNESS, step=0.1,
-                                 label="Edge softness (px at the working resolution; 0 = hard keyed outline)")
+            scale = number_slider(0.6, 1.6, 1.0, "Head scale", step=0.02)
+            dx = number_slider(-0.5, 0.5, 0.0, "Head offset x (head widths)", step=0.01)
+            dy = number_slider(-0.5, 0.5, 0.0, "Head offset y (head heights)", step=0.01)
+            softness = number_slider(0.0, 3.0, DEFAULT_EDGE_SOFTNESS,
+                                     "Edge softness (px at the working resolution; 0 = hard keyed outline)", step=0.1)
             upright = gr.Checkbox(value=True, label="Turn photos lying on their side or upside down upright",
                                   info="Untick if a photo is turned by mistake.")
         with gr.Row():
@@ -89,7 +89,7 @@ def _evaluate_tab(service: EvaluateService) -> None:
         splits = gr.CheckboxGroup(service.splits(), value=service.default_splits(), label="Splits", scale=2)
     with gr.Row():
         methods = gr.CheckboxGroup(service.methods(), value=service.default_methods(), label="Methods", scale=3)
-        max_frames = gr.Slider(1, 60, value=8, step=1, label="Frames per split (max)", scale=1)
+        max_frames = number_slider(1, 60, 8, "Frames per split (max)", step=1, scale=1)
     hint = gr.Markdown(found, elem_id="eval-hint")
     run = gr.Button("Evaluate", variant="primary", elem_id="eval-button")
     table = gr.Dataframe(label="Results (mean ± 95% CI)", elem_id="eval-table", wrap=True)

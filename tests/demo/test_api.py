@@ -42,9 +42,19 @@ def test_blend_endpoint_returns_a_picture_of_the_target_size(app_url):
 def test_blend_endpoint_reports_bad_input(app_url, tmp_path):
     from gradio_client import Client, handle_file
 
+    from demo.examples import example_dir
+
     tiny = tmp_path / "tiny.png"
     Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(tiny)
     client = Client(app_url, verbose=False)
     with pytest.raises(Exception, match="64"):
         client.predict(handle_file(str(tiny)), handle_file(str(tiny)), None, None, None,
                        "green", "target", 1.0, 0.0, 0.0, "original", "", "built-in", api_name="/blend")
+
+    d = example_dir()
+    pair = (handle_file(str(d / "source_short_hair.png")), handle_file(str(d / "target_office.png")), None,
+            handle_file(str(d / "source_short_hair_labels.png")), handle_file(str(d / "target_office_labels.png")))
+    with pytest.raises(Exception, match="Head scale: must be a number"):  # not a bare "Error"
+        client.predict(*pair, "green", "target", "abc", 0.0, 0.0, "original", "", "built-in", api_name="/blend")
+    *_, status = client.predict(*pair, "green", "target", None, None, 0.0, "original", "", "built-in", api_name="/blend")
+    assert "Done with" in status  # a slider left out takes its starting value

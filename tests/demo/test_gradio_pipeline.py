@@ -39,6 +39,16 @@ def test_photo_input_passes_the_uploaded_file_on_undecoded(tmp_path: Path) -> No
         photo.preprocess(ImageData(url="data:image/png;base64,bm90IGFuIGltYWdl", orig_name="x.png"))
 
 
+def test_number_slider_takes_its_default_for_none_and_names_itself_in_messages() -> None:
+    from demo.components import number_slider
+
+    slider = number_slider(0.6, 1.6, 1.0, "Head scale", step=0.02)
+    assert slider.preprocess(None) == 1.0 and slider.preprocess("1.2") == 1.2 and slider.preprocess(0.8) == 0.8
+    for bad, needle in (("abc", "must be a number"), (float("nan"), "finite"), (5.0, "greater than maximum")):
+        with pytest.raises(gr.Error, match=f"Head scale: .*{needle}"):
+            slider.preprocess(bad)
+
+
 def test_blend_from_files_and_its_before_after(service: BlendService) -> None:
     out = _blend(service, _example("source_short_hair.png"), _example("target_office.png"))
     target = np.asarray(Image.open(_example("target_office.png")).convert("RGB"))
