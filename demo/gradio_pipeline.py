@@ -102,7 +102,8 @@ class BlendService:
                 raise InputError(f"model {shorten(key or '')!r} cannot be loaded ({err.strerror or err})") from err
             finally:
                 with self._lock:  # no lock kept per name typed into the box (a failed load is tried again)
-                    self._loading.pop(key, None)
+                    if self._loading.get(key) is loading:
+                        del self._loading[key]
 
     def status_line(self, model_id: str | None = None) -> str:
         """One line naming what the Blend tab runs (and any fallback note)."""
