@@ -274,14 +274,15 @@ def _on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 
 FLOAT_OVERSHOOT = 1023.0
-"""Float pictures whose maximum is above this are scaled to it; below, values over 255 are
-overshoot (cubic resizing of a 0..255 picture reaches about 300) and clipped."""
+"""Float pictures whose maximum is above this are scaled so that their maximum becomes 255;
+up to it, values over 255 are a 0..255 picture's overshoot (a cubic resize reaches about
+300) and are clipped."""
 
 
 def _to_uint8(arr: np.ndarray, sixteen_bit: bool = False) -> np.ndarray:
-    """Integer or float samples -> uint8 (16-bit scaled by 1/257; floats in [0, 1] by 255, in
-    [0, 255] as they are (clipped: a resized picture overshoots a little), and floats up to
-    far larger values, of no known range, so that their maximum is 255)."""
+    """Integer or float samples -> uint8: 16-bit scaled by 1/257; floats in [0, 1] by 255, up
+    to :data:`FLOAT_OVERSHOOT` as they are (clipped at 255), larger ones, of no known range,
+    so that their maximum is 255."""
     if arr.dtype == np.uint8:
         return arr
     if arr.dtype == bool:
