@@ -11,6 +11,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from changer.folders import describe_error, picture_path
+
 Handler = Callable[[argparse.Namespace], int]
 
 # Subcommand modules under changer/commands/, each with ``register(subparsers)``.
@@ -42,6 +44,10 @@ def comma_ints(minimum: int, what: str) -> Callable[[str], tuple[int, ...]]:
     return parse
 
 
+MIN_PREVIEW_SIZE, MAX_PREVIEW_SIZE = 32, 2048
+"""Sample sides ``changer data preview`` accepts."""
+
+
 def cmd_data_preview(args: argparse.Namespace) -> int:
     """Write a contact sheet of blend samples (every input, mask and target)."""
     import numpy as np
@@ -53,6 +59,9 @@ def cmd_data_preview(args: argparse.Namespace) -> int:
     from changer.data.sample import SampleConfig
     from changer.inputs import BLUE_KEY_COLOR, DEFAULT_KEY_COLOR
 
+    if args.n < 1 or not MIN_PREVIEW_SIZE <= args.size <= MAX_PREVIEW_SIZE:
+        raise ValueError(f"-n must be at least 1 and --size within {MIN_PREVIEW_SIZE}..{MAX_PREVIEW_SIZE}")
+    picture_path(args.out)
     data = TalkingHeads(data_root(args.data))
     frames = data.frames(args.split)
     key = BLUE_KEY_COLOR if args.key == "blue" else DEFAULT_KEY_COLOR
@@ -121,8 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"changer: error: {err}", file=sys.stderr)
+    except (OSError, ValueError) as err:  # bad input or an unusable path: one line, not a traceback
+        print(f"changer: error: {describe_error(err)}", file=sys.stderr)
         return 2
 
 

@@ -71,3 +71,17 @@ def number_slider(minimum: float, maximum: float, value: float, label: str, **kw
 
     slider.preprocess = preprocess  # type: ignore[method-assign]
     return slider
+
+
+def checkbox_group(choices: list[Any], **kwargs: Any) -> gr.CheckboxGroup:
+    """A checkbox group an API caller may send ``null`` to: that is no choice (the handler
+    says what to pick), where the stock ``preprocess`` fails with a ``TypeError`` (a bare
+    "Error")."""
+    group = gr.CheckboxGroup(choices, **kwargs)
+    stock = group.preprocess
+
+    def preprocess(payload: Any) -> Any:
+        return stock([] if payload is None else payload)
+
+    group.preprocess = preprocess  # type: ignore[method-assign]
+    return group

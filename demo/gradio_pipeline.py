@@ -223,11 +223,24 @@ class EvaluateService:
         folder = data_dir or self.default_data
         if folder and self.splits(folder):
             return f"Dataset: `{folder}`."
+        reason = f" ({self._problem(folder)})" if folder else ""
         return (
-            "**No dataset found.** Point *Dataset folder* at a folder in the talking-heads layout "
+            f"**No dataset found**{reason}. Point *Dataset folder* at a folder in the talking-heads layout "
             "(`manifest.csv`, `frames/<clip>/<idx>.jpg`, `parsing/<clip>/<idx>.png`), or set "
             "`CHANGER_DATA` before starting the app."
         )
+
+    @staticmethod
+    def _problem(folder: str) -> str:
+        """Why ``folder`` offers no split to evaluate (a missing folder, a broken manifest, ...)."""
+        from changer.data.dataset import TalkingHeads
+        from changer.folders import describe_error
+
+        try:
+            TalkingHeads(folder).splits  # noqa: B018 - read for its errors
+        except (OSError, ValueError) as err:
+            return describe_error(err)
+        return "it has no split besides train"
 
     def refresh_splits(self, data_dir: str):
         choices = self.splits(data_dir)
@@ -235,6 +248,7 @@ class EvaluateService:
 
     def evaluate(self, data_dir: str, splits: list[str], methods: list[str], max_frames: int, progress) -> EvaluateOutputs:
         """Run (or fetch from the cache) the evaluation and build the tab's outputs."""
+        from changer.folders import describe_error
         from eval.figures import bar_figure, scatter_figure
         from eval.grid import render_grid, save_grid
         from eval.runner import EvalRequest, run_evaluation
@@ -252,8 +266,8 @@ class EvaluateService:
             files = result.save(out_dir, figures=False)
             progress(1.0, desc="qualitative grid")
             grid = save_grid(render_grid(request, rows=3), out_dir / "grid.png")
-        except (ValueError, FileNotFoundError) as err:
-            raise user_error(str(err)) from err
+        except (ValueError, OSError) as err:  # a clip folder that is a file, an unreadable frame, ...
+            raise user_error(describe_error(err)) from err
         cached = f" ({len(result.cached)} of {len(result.cached) + len(result.computed)} results from the cache)" if result.cached else ""
         lpips = "" if result.lpips_available else f"\n\n**LPIPS unavailable:** {result.lpips_reason}"
         return EvaluateOutputs(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from demo.components import number_slider, photo_input
+from demo.components import checkbox_group, number_slider, photo_input
 from demo.examples import blend_examples
 from demo.gpu import gpu
 from demo.gradio_pipeline import DEFAULT_EDGE_SOFTNESS, BlendService, EvaluateService, default_model_id
@@ -86,9 +86,9 @@ def _evaluate_tab(service: EvaluateService) -> None:
     found = service.data_hint()
     with gr.Row():
         data = gr.Textbox(value=service.default_data or "", label="Dataset folder", scale=3)
-        splits = gr.CheckboxGroup(service.splits(), value=service.default_splits(), label="Splits", scale=2)
+        splits = checkbox_group(service.splits(), value=service.default_splits(), label="Splits", scale=2)
     with gr.Row():
-        methods = gr.CheckboxGroup(service.methods(), value=service.default_methods(), label="Methods", scale=3)
+        methods = checkbox_group(service.methods(), value=service.default_methods(), label="Methods", scale=3)
         max_frames = number_slider(1, 60, 8, "Frames per split (max)", step=1, scale=1)
     hint = gr.Markdown(found, elem_id="eval-hint")
     run = gr.Button("Evaluate", variant="primary", elem_id="eval-button")

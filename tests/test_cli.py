@@ -30,3 +30,16 @@ def test_bad_split_is_a_clear_error(synthetic_data, tmp_path, capsys):
     code = main(["data", "preview", "--data", str(synthetic_data), "--split", "nope", "--out", str(tmp_path / "g.png")])
     assert code == 2
     assert "unknown split" in capsys.readouterr().err
+
+
+def test_bad_output_paths_and_counts_are_one_line_before_any_work(synthetic_data, tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    code = main(["eval", "--data", str(synthetic_data), "--splits", "test_hdtf", "--methods", "paste",
+                 "--out", str(tmp_path / "afile" / "sub")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--out: cannot write to" in err and "Traceback" not in err
+    assert "frame" not in err  # refused before the run: no progress bar
+    assert main(["data", "preview", "--data", str(synthetic_data), "-n", "0", "--out", str(tmp_path / "p.png")]) == 2
+    assert "-n must be at least 1" in capsys.readouterr().err
+    assert main(["data", "preview", "--data", str(synthetic_data), "--out", str(tmp_path)]) == 2
+    assert "not a picture's file name" in capsys.readouterr().err

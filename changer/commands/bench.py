@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from changer.cli import comma_ints
+from changer.folders import writable_folder
 
 STAGES = ("parse", "align", "prepare", "model", "composite", "total")
 
@@ -151,13 +152,14 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--repeats must be >= 1 and --warmup >= 0")
     if (args.source is None) != (args.target is None):
         raise ValueError("give both --source and --target (or neither, for synthetic inputs)")
+    if args.json:
+        writable_folder(args.json.parent, "--json")
     rows = bench(args)
     r0 = rows[0]
     print(f"method {r0['method']}, parser {r0['parser']}, device {r0['device']}, {r0['threads']} threads, "
           f"median of {r0['repeats']} runs, {r0['input']} inputs\n")
     print(table(rows))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=1))
         print(f"\nwrote {args.json}", file=sys.stderr)
     return 0

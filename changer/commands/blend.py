@@ -13,6 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from changer.folders import picture_path, writable_folder
+
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 KEY_NAMES = {"green": (0, 177, 64), "blue": (0, 71, 187)}
 
@@ -64,12 +66,13 @@ def plan_jobs(args: argparse.Namespace) -> list[tuple[Path, Path, Path]]:
             raise FileNotFoundError(f"{name}: {path} does not exist")
     if src.is_file() and tgt.is_file():
         dest = out / f"{tgt.stem}.png" if out.is_dir() else out
-        return [(src, tgt, dest)]
+        return [(src, tgt, picture_path(dest))]
     if src.is_dir() and tgt.is_file():
         raise ValueError("--source is a folder but --target is a file: give a target folder (pairs) or a source file")
     targets = list_images(tgt)
     if not targets:
         raise ValueError(f"--target: no images in {tgt}")
+    writable_folder(out)
     if src.is_file():
         return [(src, t, out / f"{t.stem}.png") for t in targets]
     sources = list_images(src)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from changer.folders import writable_folder
+
 
 def _csv(value: str) -> list[str]:
     """``"a,b"`` -> ``["a", "b"]`` (blanks dropped)."""
@@ -67,8 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
     from eval.runner import run_evaluation
 
-    if args.out.exists() and not args.out.is_dir():  # found now, not after the whole run
-        raise SystemExit(f"changer eval: --out {args.out} is a file, not a folder")
+    writable_folder(args.out)  # found now, not after the whole run
     request = request_from_args(args)
     result = run_evaluation(request, progress=not args.quiet)
     if not PartialState(cpu=args.cpu).is_main_process:

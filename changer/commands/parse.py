@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from changer.cli import comma_ints
+from changer.folders import picture_path, writable_folder
 
 
 def _csv(value: str) -> list[str]:
@@ -53,6 +54,10 @@ def run_parse(args: argparse.Namespace) -> int:
     jobs = [(p, out / f"{p.stem}.png") for p in list_images(src)] if src.is_dir() else [(src, out)]
     if src.is_dir() and not jobs:
         raise ValueError(f"--image: no images in {src}")
+    if src.is_dir():
+        writable_folder(out)
+    else:
+        picture_path(out)
     parser = _load(args.model)
     for image, dest in jobs:
         labels = parser(load_image(image, "image"))

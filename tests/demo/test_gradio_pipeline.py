@@ -121,8 +121,25 @@ def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path, monkeyp
     (bad / "parsing").mkdir()
     (bad / "manifest.csv").write_text("clip_id,identity\na,b\n")  # no split column
     assert EvaluateService(str(bad)).splits() == []  # the app still starts
-    with pytest.raises(gr.Error, match="No dataset found"):
-        service.evaluate(str(bad), ["test_hdtf"], ["paste"], 1, quiet)
+    with pytest.raises(gr.Error, match=r"No dataset found \(.*manifest.csv: missing column\(s\) split\)"):
+        service.evaluate(str(bad), ["test_hdtf"], ["paste"], 1, quiet)  # the reason, not only "none found"
+
+    import shutil
+
+    clipped = tmp_path / "clipped"
+    shutil.copytree(synthetic_data, clipped)
+    clip = next(p for p in sorted((clipped / "frames").iterdir()) if p.is_dir())
+    shutil.rmtree(clip)
+    clip.write_text("not a folder")  # a clip whose frames folder is a file: a message, not a bare Error
+    with pytest.raises(gr.Error, match=f"Not a directory: .*{clip.name}"):
+        service.evaluate(str(clipped), ["test_hdtf", "train"], ["paste"], 1, quiet)
+
+
+def test_checkbox_groups_take_null_as_no_choice() -> None:
+    from demo.components import checkbox_group
+
+    group = checkbox_group(["test_hdtf", "test_vox"], value=["test_hdtf"])
+    assert group.preprocess(None) == [] and group.preprocess(["test_vox"]) == ["test_vox"]
 
 
 def test_label_map_messages_say_which_map(service: BlendService, tmp_path: Path) -> None:
