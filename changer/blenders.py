@@ -267,5 +267,4 @@ def _from_pretrained(cls: Any, model_id: str | Path) -> Any:
 
 def _short(err: Exception) -> str:
     """First line of an exception message, bounded."""
-    text = (str(err).strip().splitlines() or [type(err).__name__])[0]
-    return text if len(text) < 200 else text[:197] + "..."
+    return shorten((str(err).strip().splitlines() or [type(err).__name__])[0], 199)

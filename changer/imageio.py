@@ -199,8 +199,7 @@ def _oriented_size(img: Image.Image) -> tuple[int, int]:
 
 def _reason(err: Exception) -> str:
     """A short reason from a decoder exception."""
-    text = str(err).strip() or type(err).__name__
-    return text if len(text) < 160 else text[:157] + "..."
+    return shorten(str(err).strip() or type(err).__name__, 159)
 
 
 def _from_pil(
