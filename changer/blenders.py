@@ -40,6 +40,9 @@ NO_WEIGHTS_NOTE = "No trained CHANGER weights bundled yet: showing the Laplacian
 WORK_RESOLUTION = 256
 """Side of the pipeline's working window: the paper's evaluation size."""
 
+HUB_TIMEOUT = 10.0
+"""Seconds the quick Hub check (:func:`_check_on_hub`) waits for an answer."""
+
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _BUNDLED_NAME = re.compile(r"^[A-Za-z0-9][\w-]{0,99}$")
 
@@ -229,13 +232,28 @@ def load_blender(model_id: str | Path | None = None, device: str | None = None) 
     bundled = None if exists else bundled_model_dir(text)
     if bundled is not None:
         return _load_model(bundled, device, name=text)
-    if exists or not _REPO_ID.match(text):
+    if exists or not _is_repo_id(text):
         raise InputError(
             f"unknown model {shorten(text)!r}: give a folder with config.json and model.safetensors, "
             f"a Hugging Face repo id (owner/name), a bundled model: {', '.join(bundled_model_names())}, "
             f"or a baseline: {', '.join(baseline_names())}"
         )
     return _load_model(text, device, name=text)
+
+
+def _is_repo_id(text: str) -> bool:
+    """Whether ``text`` is a Hub model id (``owner/name``) the Hub would take: huggingface_hub's
+    own rules (characters, ``--``, at most 96 characters), so a malformed id never waits on
+    the network."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    if not _REPO_ID.match(text):
+        return False
+    try:
+        validate_repo_id(text)
+    except HFValidationError:
+        return False
+    return True
 
 
 def _load_model(model_id: str | Path, device: str | None, name: str) -> ModelBlender:
@@ -247,11 +265,13 @@ def _load_model(model_id: str | Path, device: str | None, name: str) -> ModelBle
     where = "folder" if isinstance(model_id, Path) else "Hugging Face Hub repo"
     try:
         model = _from_pretrained(CHANGER, model_id)
+    except InputError:
+        raise
     except Exception as err:  # noqa: BLE001 - hub, network, file and shape errors alike
         hint = "" if isinstance(model_id, Path) else (
             " (no network? download it first, or pass a local folder with config.json and model.safetensors)"
         )
-        raise InputError(f"could not load the model from {where} {str(model_id)!r}: {_short(err)}{hint}") from None
+        raise InputError(f"could not load the model from {where} {shorten(str(model_id))!r}: {_short(err)}{hint}") from None
     return ModelBlender(model, name=name, device=device)
 
 
@@ -262,7 +282,31 @@ def _from_pretrained(cls: Any, model_id: str | Path) -> Any:
     try:
         return cls.from_pretrained(model_id, local_files_only=True)
     except Exception:  # noqa: BLE001 - not cached (or cache broken): ask the Hub
+        _check_on_hub(model_id)
         return cls.from_pretrained(model_id)
+
+
+def _check_on_hub(repo_id: str) -> None:
+    """One quick question to the Hub before downloading, so that a missing repo or no
+    network is a message within seconds: ``hf_hub_download`` retries a connection error
+    five times with back-off (about 25 s) before it gives up."""
+    import huggingface_hub
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+
+    try:
+        huggingface_hub.model_info(repo_id, timeout=HUB_TIMEOUT)
+    except RepositoryNotFoundError:
+        raise InputError(
+            f"no model {shorten(repo_id)!r} on the Hugging Face Hub (a private or gated one needs a token: "
+            "`hf auth login` or HF_TOKEN)"
+        ) from None
+    except HfHubHTTPError:  # the Hub answered with another error: let the download say what
+        return
+    except Exception as err:  # noqa: BLE001 - no answer: DNS, refused, timeout, offline mode
+        raise InputError(
+            f"the Hugging Face Hub cannot be reached for {shorten(repo_id)!r} ({_short(err)}): "
+            "download the model where there is a network, or pass a local folder with config.json and model.safetensors"
+        ) from None
 
 
 def _short(err: Exception) -> str:

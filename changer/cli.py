@@ -29,8 +29,9 @@ def data_root(value: str | None) -> Path:
     return root
 
 
-def comma_ints(minimum: int, what: str) -> Callable[[str], tuple[int, ...]]:
-    """An argparse type: ``"16,32,48"`` -> ``(16, 32, 48)``, every value at least ``minimum``."""
+def comma_ints(minimum: int, what: str, maximum: int | None = None) -> Callable[[str], tuple[int, ...]]:
+    """An argparse type: ``"16,32,48"`` -> ``(16, 32, 48)``, every value at least ``minimum``
+    (and at most ``maximum`` when given)."""
 
     def parse(value: str) -> tuple[int, ...]:
         try:
@@ -39,9 +40,18 @@ def comma_ints(minimum: int, what: str) -> Callable[[str], tuple[int, ...]]:
             raise argparse.ArgumentTypeError(f"{what} must be comma-separated whole numbers, got {value!r}") from None
         if not numbers or min(numbers) < minimum:
             raise argparse.ArgumentTypeError(f"{what} must be whole numbers >= {minimum}, got {value!r}")
+        if maximum is not None and max(numbers) > maximum:
+            raise argparse.ArgumentTypeError(f"{what} must be whole numbers <= {maximum}, got {value!r}")
         return numbers
 
     return parse
+
+
+def out_path(value: str) -> Path:
+    """An argparse type for output paths: a blank one would quietly mean the current folder."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("give a file or folder name (a blank one would write into the current folder)")
+    return Path(value)
 
 
 MIN_PREVIEW_SIZE, MAX_PREVIEW_SIZE = 32, 2048
@@ -101,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     prev = data_sub.add_parser("preview", help="write a picture of blend samples (inputs, masks, targets)")
     prev.add_argument("--data", help="dataset root (default: $CHANGER_DATA or the set beside the repo)")
     prev.add_argument("--split", default="test_hdtf")
-    prev.add_argument("--out", type=Path, default=Path("outputs/preview.png"))
+    prev.add_argument("--out", type=out_path, default=Path("outputs/preview.png"))
     prev.add_argument("-n", type=int, default=6, help="number of samples")
     prev.add_argument("--size", type=int, default=256)
     prev.add_argument("--key", choices=("green", "blue"), default="green")
@@ -116,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     subset.add_argument("--every", type=int, default=2, help="keep every n-th frame of each clip")
     subset.add_argument("--holdout-ids", default="",
                         help="comma-separated identities written as split 'val' (a validation set), e.g. reagan,sadgirl")
-    subset.add_argument("--out", type=Path, required=True, help="new, empty dataset folder")
+    subset.add_argument("--out", type=out_path, required=True, help="new, empty dataset folder")
     subset.set_defaults(handler=cmd_data_subset)
 
     for name in COMMAND_MODULES:

@@ -8,6 +8,7 @@ evaluation cache. It imports nothing heavy, so light modules can use it without 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -17,10 +18,30 @@ MODEL_FILES = (WEIGHTS, CONFIG)
 """The files every model folder holds, weights first (the order the evaluation cache hashes)."""
 
 
+def _stat(path: str | os.PathLike[str]) -> os.stat_result | None:
+    """``os.stat`` of ``path``, or None where there is nothing, including names no file system
+    takes (too long, a NUL byte, ``~nosuchuser``) that make ``Path.exists`` raise."""
+    try:
+        return Path(path).expanduser().stat()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def exists(path: str | os.PathLike[str]) -> bool:
+    """Whether something is at ``path`` (False, not an error, for an impossible name)."""
+    return _stat(path) is not None
+
+
+def is_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a file (False, not an error, for an impossible name)."""
+    found = _stat(path)
+    return found is not None and stat.S_ISREG(found.st_mode)
+
+
 def is_model_folder(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` is a local folder holding ``config.json`` and ``model.safetensors``."""
     p = Path(path)
-    return all((p / name).is_file() for name in MODEL_FILES)
+    return all(is_file(p / name) for name in MODEL_FILES)
 
 
 def writable_folder(path: str | os.PathLike[str], what: str = "--out") -> Path:

@@ -73,15 +73,40 @@ def number_slider(minimum: float, maximum: float, value: float, label: str, **kw
     return slider
 
 
-def checkbox_group(choices: list[Any], **kwargs: Any) -> gr.CheckboxGroup:
-    """A checkbox group an API caller may send ``null`` to: that is no choice (the handler
-    says what to pick), where the stock ``preprocess`` fails with a ``TypeError`` (a bare
-    "Error")."""
-    group = gr.CheckboxGroup(choices, **kwargs)
-    stock = group.preprocess
+def choice_radio(choices: list[Any], value: Any, label: str, **kwargs: Any) -> gr.Radio:
+    """A radio whose value an API caller may leave out (``None``: the starting value) or get
+    wrong: the stock check answers "Value: 'x' ... is not in the list of choices" with a
+    traceback in the server log; this one names the option and its choices, and logs one line."""
+    radio = gr.Radio(choices, value=value, label=label, **kwargs)
+    stock = radio.preprocess
+    allowed = [c[1] if isinstance(c, tuple) else c for c in choices]
 
     def preprocess(payload: Any) -> Any:
-        return stock([] if payload is None else payload)
+        if payload is None:
+            payload = value
+        if payload not in allowed:
+            raise user_error(f"{label}: must be one of {', '.join(map(str, allowed))}; got {payload!r}")
+        return stock(payload)
+
+    radio.preprocess = preprocess  # type: ignore[method-assign]
+    return radio
+
+
+def checkbox_group(choices: list[Any], label: str, **kwargs: Any) -> gr.CheckboxGroup:
+    """A checkbox group whose choices are checked by the handler, not against the list the
+    page started with: an API caller (or the page, after the list changed with the dataset
+    folder) may name a split or method that list does not hold, and the handler knows what
+    the chosen dataset offers. ``null`` is no choice (the stock ``preprocess`` fails with a
+    ``TypeError``: a bare "Error"); a single name counts as a list of one."""
+    group = gr.CheckboxGroup(choices, label=label, **kwargs)
+
+    def preprocess(payload: Any) -> list[str]:
+        if payload is None:
+            return []
+        items = [payload] if isinstance(payload, str) else payload
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise user_error(f"{label}: must be a list of names, got {payload!r}")
+        return items
 
     group.preprocess = preprocess  # type: ignore[method-assign]
     return group

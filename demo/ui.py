@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from demo.components import checkbox_group, number_slider, photo_input
+from demo.components import checkbox_group, choice_radio, number_slider, photo_input
 from demo.examples import blend_examples
 from demo.gpu import gpu
 from demo.gradio_pipeline import DEFAULT_EDGE_SOFTNESS, BlendService, EvaluateService, default_model_id
@@ -26,15 +26,15 @@ def _blend_tab(service: BlendService) -> None:
         background = photo_input("Background (optional)", elem_id="background")
     with gr.Accordion("Advanced options", open=False):
         with gr.Row():
-            key = gr.Radio(["green", "blue"], value="green", label="Key colour",
+            key = choice_radio(["green", "blue"], "green", "Key colour",
                            info="behind the new person with the key-colour background; the model itself works on its own key")
-            colour_ref = gr.Radio(
+            colour_ref = choice_radio(
                 [("match the target's skin tone", "target"), ("keep the source's colours", "source")],
-                value="target", label="Colour reference",
+                "target", "Colour reference",
             )
-            out_bg = gr.Radio(
+            out_bg = choice_radio(
                 [("target's own background", "original"), ("key colour", "key"), ("uploaded background", "image")],
-                value="original", label="Output background",
+                "original", "Output background",
             )
         with gr.Row():
             scale = number_slider(0.6, 1.6, 1.0, "Head scale", step=0.02)
@@ -46,8 +46,8 @@ def _blend_tab(service: BlendService) -> None:
                                   info="Untick if a photo is turned by mistake.")
         with gr.Row():
             model_id = gr.Textbox(label="Model id (blank = bundled default; a bundled model such as default_cpu, a local folder or a Hub repo id)")
-            parser = gr.Radio([("built-in head parser", "built-in"), ("label maps only", "labels")],
-                              value="built-in", label="Parser (label maps, when given, always win)")
+            parser = choice_radio([("built-in head parser", "built-in"), ("label maps only", "labels")],
+                                  "built-in", "Parser (label maps, when given, always win)")
             source_labels = gr.File(label="Source label map (optional, 5-class PNG)", file_types=["image"], type="filepath", elem_id="source-labels")
             target_labels = gr.File(label="Target label map (optional, 5-class PNG)", file_types=["image"], type="filepath", elem_id="target-labels")
     run = gr.Button("Blend", variant="primary", elem_id="blend-button")

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from changer.blenders import bundled_model_dir, bundled_model_names
+from changer.folders import exists, is_file
 from changer.inputs import BLUE_KEY_COLOR, DEFAULT_KEY_COLOR, RGB, BlendInputs, Sample
 from eval.cache import ResultCache, entry_key, method_identity, module_source_hash, sha256_files
 from eval.stats import METRICS, summarize, summary_markdown
@@ -141,7 +142,7 @@ def resolve_method(name: str) -> str:
     ``load_blender`` to resolve)."""
     from eval.baselines import BASELINES
 
-    if name in BASELINES or Path(name).exists():
+    if name in BASELINES or exists(name):
         return name
     bundled = bundled_model_dir(name)
     return name if bundled is None else str(bundled)
@@ -168,7 +169,7 @@ def available_methods() -> list[str]:
 
 def model_chroma(model_id: str) -> bool:
     """Whether a model works in the chroma-key setting (``config.json``'s ``chroma``)."""
-    if not (Path(model_id) / "config.json").is_file():
+    if not is_file(Path(model_id) / "config.json"):
         return True
     chroma = read_config(Path(model_id)).get("chroma", True)
     if not isinstance(chroma, bool):
@@ -181,7 +182,7 @@ def method_spec(name: str) -> MethodSpec:
     from eval.baselines import BASELINES
 
     model_id = resolve_method(name)
-    label = Path(name).name if (os.sep in name or "/" in name) and Path(name).exists() else name
+    label = Path(name).name if (os.sep in name or "/" in name) and exists(name) else name
     baseline = model_id in BASELINES
     chroma = True if baseline else model_chroma(model_id)
     return MethodSpec(label, model_id, baseline, chroma, method_identity(model_id))

@@ -43,3 +43,21 @@ def test_bad_output_paths_and_counts_are_one_line_before_any_work(synthetic_data
     assert "-n must be at least 1" in capsys.readouterr().err
     assert main(["data", "preview", "--data", str(synthetic_data), "--out", str(tmp_path)]) == 2
     assert "not a picture's file name" in capsys.readouterr().err
+
+
+def test_blank_output_paths_and_huge_bench_sizes_are_refused(tmp_path, capsys, monkeypatch):
+    import pytest
+
+    monkeypatch.chdir(tmp_path)
+    for argv in (["eval", "--splits", "test_hdtf", "--methods", "paste", "--out", ""],
+                 ["blend", "--source", "a.png", "--target", "b.png", "--out", "  "],
+                 ["data", "subset", "--splits", "train", "--out", ""],
+                 ["bench", "--json", ""]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+        assert "a blank one would write into the current folder" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing written where the command ran
+    with pytest.raises(SystemExit):
+        main(["bench", "--sizes", "256,99999"])
+    assert "sizes must be whole numbers <= 8192" in capsys.readouterr().err

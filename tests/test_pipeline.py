@@ -242,8 +242,50 @@ def test_load_blender_default_and_errors(monkeypatch: pytest.MonkeyPatch, tmp_pa
         raise OSError("We couldn't connect to 'https://huggingface.co'")
 
     monkeypatch.setattr(CHANGER, "from_pretrained", offline)
+    monkeypatch.setattr("huggingface_hub.model_info", lambda *args, **kwargs: None)  # the Hub answers
     with pytest.raises(InputError, match="from Hugging Face Hub repo 'someone/changer'.*no network"):
         load_blender("someone/changer")
+
+
+def test_hub_ids_fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Hub id that is malformed, missing or unreachable is a message before any download
+    (which would retry a connection error for about 25 s)."""
+    from unittest.mock import MagicMock
+
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    from changer.model import CHANGER
+
+    downloads: list[str] = []
+
+    def from_pretrained(model_id: str, local_files_only: bool = False, **kwargs: object) -> None:
+        if local_files_only:
+            raise OSError("not in the local cache")
+        downloads.append(model_id)
+        raise AssertionError("the download must not start")
+
+    asked: list[str] = []
+
+    def no_answer(repo_id: str, **kwargs: object) -> None:
+        asked.append(repo_id)
+        raise ConnectionError("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(CHANGER, "from_pretrained", from_pretrained)
+    monkeypatch.setattr("huggingface_hub.model_info", no_answer)
+    with pytest.raises(InputError, match="Hub cannot be reached for 'someone/changer' .*Name or service"):
+        load_blender("someone/changer")
+    for malformed in ("someone/bad--name", "someone/" + "x" * 100, "-someone/name"):
+        with pytest.raises(InputError, match="unknown model"):
+            load_blender(malformed)
+    assert asked == ["someone/changer"]  # malformed ids never reach the network
+
+    def missing(repo_id: str, **kwargs: object) -> None:
+        raise RepositoryNotFoundError("404 Repository Not Found", response=MagicMock(status_code=404))
+
+    monkeypatch.setattr("huggingface_hub.model_info", missing)
+    with pytest.raises(InputError, match="no model 'someone/changer' on the Hugging Face Hub"):
+        load_blender("someone/changer")
+    assert downloads == []
 
 
 def test_tiny_model_blender(tmp_path: Path) -> None:

@@ -27,11 +27,11 @@ import statistics
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 from typing import Any
 
-from changer.cli import comma_ints
+from changer.cli import comma_ints, out_path
 from changer.folders import writable_folder
+from changer.imageio import MAX_SIDE, MIN_SIDE
 
 STAGES = ("parse", "align", "prepare", "model", "composite", "total")
 
@@ -170,7 +170,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="latency per pipeline stage and peak memory",
                        description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--model", help="model folder, bundled model name, Hub repo id or baseline (default: the bundled weights)")
-    p.add_argument("--sizes", type=comma_ints(64, "sizes"), default=[256, 512], help="image sides to test (default 256,512)")
+    p.add_argument("--sizes", type=comma_ints(MIN_SIDE, "sizes", MAX_SIDE), default=[256, 512], help="image sides to test (default 256,512)")
     p.add_argument("--repeats", type=int, default=5, help="timed runs per size (median reported)")
     p.add_argument("--warmup", type=int, default=1, help="untimed runs first")
     p.add_argument("--source", help="source photo (default: synthetic inputs)")
@@ -180,5 +180,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--parser", help="parser folder or Hub id, or 'none' (default: the bundled parser)")
     p.add_argument("--resolution", type=int, help="working resolution (default: the model's)")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's)")
-    p.add_argument("--json", type=Path, help="also write the rows as JSON")
+    p.add_argument("--json", type=out_path, help="also write the rows as JSON")
     p.set_defaults(handler=run)

@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from changer.cli import out_path
 from changer.folders import picture_path, writable_folder
 
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
@@ -164,6 +165,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default: the pipeline's, 0.8)")
     p.add_argument("--keep-orientation", action="store_true",
                    help="do not turn photos whose person lies on their side or upside down upright")
-    p.add_argument("--out", required=True, help="output file, or folder for folder inputs")
+    p.add_argument("--out", type=out_path, required=True, help="output file, or folder for folder inputs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)

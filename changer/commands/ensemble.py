@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from changer.cli import out_path
+
 
 def run(args: argparse.Namespace) -> int:
     from changer.commands.export import metrics_markdown
@@ -34,7 +36,7 @@ def run_split(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ensemble", help="one model whose output is the mean of several trained models' outputs")
     p.add_argument("models", type=Path, nargs="+", help="two or more model folders (config.json + model.safetensors)")
-    p.add_argument("--out", type=Path, required=True, help="destination folder, new or empty (e.g. changer/weights/ens)")
+    p.add_argument("--out", type=out_path, required=True, help="destination folder, new or empty (e.g. changer/weights/ens)")
     p.add_argument("--precision", choices=("auto", "fp16", "fp32", "int8"), default="auto",
                    help="weight storage; auto: fp16 when harmless, else fp32; int8: per-channel, about half of fp16")
     p.add_argument("--metrics", type=Path,
@@ -43,5 +45,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
     p = sub.add_parser("split", help="write each generator of an ensemble as its own model folder (to fine-tune it)")
     p.add_argument("model", type=Path, help="an ensemble model folder, e.g. changer/weights/default")
-    p.add_argument("--out", type=Path, required=True, help="new or empty folder; gets member1, member2, ...")
+    p.add_argument("--out", type=out_path, required=True, help="new or empty folder; gets member1, member2, ...")
     p.set_defaults(handler=run_split)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from changer.cli import out_path
 from changer.folders import writable_folder
 
 
@@ -31,7 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="comma-separated splits (default: test_hdtf,test_vox,test_green)")
     p.add_argument("--methods", type=_csv, default=["paste", "poisson", "inpaint", "laplacian"],
                    help="comma-separated baseline names, model folders or bundled model names")
-    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--out", type=out_path, required=True, help="output folder")
     p.add_argument("--max-frames", type=int, help="at most N evenly spaced frames per split")
     p.add_argument("--key", choices=("green", "blue"), default="green", help="key colour")
     p.add_argument("--resolution", type=int, choices=(256, 512), default=256)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from changer.cli import out_path
+
 
 def metrics_markdown(path: Path, method: str) -> str:
     """The model card's metrics: a Markdown file as it is, or the rows of ``method`` in a
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="bundle a trained model (fp16 when harmless, model card); --push to the Hub")
     p.add_argument("model", type=Path, help="model folder written by `changer train` (RUN/model)")
-    p.add_argument("--out", type=Path, required=True, help="destination folder, e.g. changer/weights/default")
+    p.add_argument("--out", type=out_path, required=True, help="destination folder, e.g. changer/weights/default")
     p.add_argument("--precision", choices=("auto", "fp16", "fp32", "int8"), default="auto",
                    help="weight storage; auto: fp16 when harmless, else fp32; int8: per-channel, about half of fp16")
     p.add_argument("--metrics", type=Path,

@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from changer.cli import comma_ints
+from changer.cli import comma_ints, out_path
 from changer.folders import picture_path, writable_folder
 
 
@@ -130,7 +130,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("parse", help="5-class head parsing: label maps, training, evaluation",
                        description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--image", help="photo (or folder of photos) to parse")
-    p.add_argument("--out", help="label map PNG to write (a folder for a folder of photos)")
+    p.add_argument("--out", type=out_path, help="label map PNG to write (a folder for a folder of photos)")
     p.add_argument("--color", action="store_true", help="write the coloured picture instead of values 0..4")
     p.add_argument("--model", help="parser folder or Hub repo id (default: the bundled parser)")
     p.set_defaults(handler=run_parse)
@@ -138,7 +138,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     t = parse_sub.add_parser("train", help="train the head parser on a talking-heads folder")
     t.add_argument("--data", help="dataset root (default: $CHANGER_DATA or the set beside the repo)")
-    t.add_argument("--out", type=Path, required=True, help="run folder (log.csv, checkpoint/, model/)")
+    t.add_argument("--out", type=out_path, required=True, help="run folder (log.csv, checkpoint/, model/)")
     t.add_argument("--export", type=Path, help="also write the final parser here (e.g. changer/weights/parser)")
     t.add_argument("--max-minutes", type=float, help="wall-time budget (the LR schedule follows it)")
     t.add_argument("--steps", type=int, help="step budget (default 100000)")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from changer.cli import out_path
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Train under accelerate; `accelerate launch -m changer.cli train ...` for many devices.")
     p.add_argument("--config", required=True, help="JSON config file or variant: full, no_h2, no_fpat, no_chroma, no_colorizer, h2sb")
     p.add_argument("--data", help="dataset root (default: $CHANGER_DATA or the set beside the repo)")
-    p.add_argument("--out", type=Path, required=True, help="run folder (checkpoints, logs, samples, model/)")
+    p.add_argument("--out", type=out_path, required=True, help="run folder (checkpoints, logs, samples, model/)")
     p.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint")
     p.add_argument("--steps", type=int, help="override the number of steps")
     p.add_argument("--batch-size", type=int)

@@ -58,3 +58,24 @@ def test_blend_endpoint_reports_bad_input(app_url, tmp_path):
         client.predict(*pair, "green", "target", "abc", 0.0, 0.0, "original", "", "built-in", api_name="/blend")
     *_, status = client.predict(*pair, "green", "target", None, None, 0.0, "original", "", "built-in", api_name="/blend")
     assert "Done with" in status  # a slider left out takes its starting value
+
+
+def test_choices_are_checked_by_the_app_not_against_the_startup_lists(app_url, tmp_path):
+    """An API caller may evaluate a split of another dataset folder (the page's split list is
+    the startup dataset's); a wrong option value is a message naming the option."""
+    from gradio_client import Client, handle_file
+
+    from changer.data.synthetic import write_synthetic_dataset
+    from demo.examples import example_dir
+
+    other = write_synthetic_dataset(tmp_path / "other", {"val": 1}, size=64)
+    client = Client(app_url, verbose=False)
+    *_, message = client.predict(str(other), ["val"], ["paste"], 1, api_name="/evaluate")
+    assert message.startswith("Evaluated 1 method")
+    with pytest.raises(Exception, match="unknown split"):
+        client.predict(str(other), ["test_hdtf"], ["paste"], 1, api_name="/evaluate")
+
+    d = example_dir()
+    pair = (handle_file(str(d / "source_short_hair.png")), handle_file(str(d / "target_office.png")), None, None, None)
+    with pytest.raises(Exception, match="Key colour: must be one of green, blue; got 'red'"):
+        client.predict(*pair, "red", "target", 1.0, 0.0, 0.0, "original", "", "built-in", api_name="/blend")

@@ -116,6 +116,10 @@ def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path, monkeyp
     assert Path(out.grid).parent.parent == Path(out.csv).parent.parent == service.scratch.root
     with pytest.raises(gr.Error, match="methods repeat"):
         service.evaluate(str(synthetic_data), ["test_hdtf"], ["paste", "paste"], 1, quiet)
+    with pytest.raises(gr.Error, match=r"unknown split\(s\) \['val'\]; .* has \["):
+        service.evaluate(str(synthetic_data), ["val"], ["paste"], 1, quiet)
+    with pytest.raises(gr.Error, match=r"unknown model 'x{77}\.\.\.'"):
+        service.evaluate(str(synthetic_data), ["test_hdtf"], ["x" * 3000], 1, quiet)  # no "File name too long"
     bad = tmp_path / "bad"
     (bad / "frames").mkdir(parents=True)
     (bad / "parsing").mkdir()
@@ -135,11 +139,26 @@ def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path, monkeyp
         service.evaluate(str(clipped), ["test_hdtf", "train"], ["paste"], 1, quiet)
 
 
-def test_checkbox_groups_take_null_as_no_choice() -> None:
+def test_checkbox_groups_take_null_as_no_choice_and_leave_names_to_the_handler() -> None:
     from demo.components import checkbox_group
 
-    group = checkbox_group(["test_hdtf", "test_vox"], value=["test_hdtf"])
+    group = checkbox_group(["test_hdtf", "test_vox"], "Splits", value=["test_hdtf"])
     assert group.preprocess(None) == [] and group.preprocess(["test_vox"]) == ["test_vox"]
+    assert group.preprocess(["val"]) == ["val"]  # another dataset's split: the handler checks it
+    assert group.preprocess("test_vox") == ["test_vox"]
+    for bad in (3, [1, 2], {"a": 1}):
+        with pytest.raises(gr.Error, match="Splits: must be a list of names"):
+            group.preprocess(bad)
+
+
+def test_choice_radio_names_itself_and_its_choices() -> None:
+    from demo.components import choice_radio
+
+    radio = choice_radio([("built-in head parser", "built-in"), ("label maps only", "labels")], "built-in", "Parser")
+    assert radio.preprocess(None) == "built-in" and radio.preprocess("labels") == "labels"
+    for bad in ("label maps only", "red", 3):  # a shown name is not a value
+        with pytest.raises(gr.Error, match=f"Parser: must be one of built-in, labels; got {bad!r}"):
+            radio.preprocess(bad)
 
 
 def test_label_map_messages_say_which_map(service: BlendService, tmp_path: Path) -> None:
