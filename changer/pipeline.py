@@ -219,14 +219,17 @@ class HeadBlendingPipeline:
         target_labels: ImageSource | None = None,
         options: BlendOptions | None = None,
         timings: dict[str, float] | None = None,
+        progress: Callable[[str, str], None] | None = None,
     ) -> BlendResult:
         """Blend ``source``'s head onto ``target``.
 
         ``timings``: when a dict is given, the wall time (seconds) of each stage is added
         to it under ``load``, ``parse`` (only when a parser runs), ``align``, ``prepare``
         (person layer, window crop, inputs), ``model`` and ``composite``; None costs nothing.
+        ``progress``: called with a stage's name and its description in words
+        (:data:`STAGES`) as the blend enters it, for a progress bar.
         """
-        clock = _Stopwatch(timings)
+        clock = _Stopwatch(timings, progress)
         opts = _check_options(options or BlendOptions(), background)
         notes = self.notes
         with clock("load"):
@@ -348,14 +351,31 @@ class HeadBlendingPipeline:
 # --------------------------------------------------------------------------- helpers: options
 
 
-class _Stopwatch:
-    """``with clock("stage"):`` adds the block's wall time to ``timings[stage]``; nothing when None."""
+STAGES = {
+    "load": "reading the pictures",
+    "parse": "finding the heads",
+    "prepare": "building the chroma-key inputs",
+    "align": "aligning the new head",
+    "model": "blending on the key colour",
+    "composite": "keying and compositing",
+}
+"""The stages of a blend in the order they first run, with what each does in words."""
 
-    def __init__(self, timings: dict[str, float] | None) -> None:
+
+class _Stopwatch:
+    """``with clock("stage"):`` adds the block's wall time to ``timings[stage]`` (nothing when
+    None) and tells ``progress`` when a new stage begins."""
+
+    def __init__(self, timings: dict[str, float] | None, progress: Callable[[str, str], None] | None = None) -> None:
         self.timings = timings
+        self.progress = progress
+        self._last: str | None = None
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:
+        if self.progress is not None and stage != self._last:
+            self._last = stage
+            self.progress(stage, STAGES[stage])
         if self.timings is None:
             yield
             return

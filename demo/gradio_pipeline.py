@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,8 +131,13 @@ class BlendService:
         parser: str = "built-in",
         edge_softness: float = DEFAULT_EDGE_SOFTNESS,
         upright: bool = True,
+        progress: Callable[..., Any] | None = None,
     ) -> BlendOutputs:
-        """Run one blend; bad input raises ``gr.Error`` with the library's message."""
+        """Run one blend; bad input raises ``gr.Error`` with the library's message.
+
+        ``progress``: a ``gr.Progress``, told each stage of the blend as it begins (loading
+        a model the first time counts as the first step).
+        """
         from changer.imageio import InputError, load_labels
         from changer.pipeline import BlendOptions
 
@@ -145,7 +151,10 @@ class BlendService:
             scale, dx, dy, edge_softness = float(scale), float(dx), float(dy), float(edge_softness)
         except (TypeError, ValueError):
             raise user_error("Head scale, offsets and edge softness must be numbers.") from None
+        report = _stage_reporter(progress)
         try:
+            if progress is not None:
+                progress(0.0, desc="loading the model")
             pipe = self.pipeline(model_id)
             options = BlendOptions(
                 key_color=KEY_COLOURS[key], color_reference=colour_reference,
@@ -157,7 +166,7 @@ class BlendService:
                 source, target, background,
                 source_labels=load_labels(source_labels, "source labels") if source_labels else None,
                 target_labels=load_labels(target_labels, "target labels") if target_labels else None,
-                options=options,
+                options=options, progress=report,
             )
         except (InputError, ValueError, FileNotFoundError) as err:
             raise user_error(str(err)) from err
@@ -172,6 +181,23 @@ class BlendService:
             download=_save_png(result.image, self.scratch.new(), "changer_blend"),
             status=status,
         )
+
+
+def _stage_reporter(progress: Callable[..., Any] | None) -> Callable[[str, str], None] | None:
+    """The pipeline's stage callback for a ``gr.Progress``: the bar moves to the stage's place
+    in :data:`changer.pipeline.STAGES` and never back (``prepare`` also runs after ``align``)."""
+    if progress is None:
+        return None
+    from changer.pipeline import STAGES
+
+    order = list(STAGES)
+    done = [0.0]
+
+    def report(stage: str, description: str) -> None:
+        done[0] = max(done[0], (order.index(stage) + 1) / (len(order) + 1))
+        progress(done[0], desc=description)
+
+    return report
 
 
 @dataclass

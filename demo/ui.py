@@ -64,8 +64,12 @@ def _blend_tab(service: BlendService) -> None:
                 label="Examples (synthetic people with label maps)")
 
     @gpu
-    def _run(*args):
-        out = service.blend(*args)
+    def _run(source_file, target_file, background_file, source_map, target_map, key_colour, colour_reference,
+             head_scale, offset_x, offset_y, output_background, model, parser_choice, edge_softness, turn_upright,
+             progress=gr.Progress()):
+        out = service.blend(source_file, target_file, background_file, source_map, target_map, key_colour,
+                            colour_reference, head_scale, offset_x, offset_y, output_background, model, parser_choice,
+                            edge_softness, turn_upright, progress=progress)
         return out.result, out.before_after, out.foreground, out.alpha, out.masks, out.download, out.status
 
     run.click(

@@ -49,6 +49,16 @@ def test_number_slider_takes_its_default_for_none_and_names_itself_in_messages()
             slider.preprocess(bad)
 
 
+def test_the_blend_reports_its_stages_to_the_progress_bar(service: BlendService) -> None:
+    seen: list[tuple[float, str]] = []
+    _blend(service, _example("source_short_hair.png"), _example("target_office.png"),
+           progress=lambda fraction, desc="": seen.append((fraction, desc)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] < 1  # forward only
+    descriptions = [d for _, d in seen]
+    assert descriptions[0] == "loading the model" and "keying and compositing" in descriptions
+
+
 def test_blend_from_files_and_its_before_after(service: BlendService) -> None:
     out = _blend(service, _example("source_short_hair.png"), _example("target_office.png"))
     target = np.asarray(Image.open(_example("target_office.png")).convert("RGB"))

@@ -584,13 +584,17 @@ def test_pipeline_uses_the_hook(monkeypatch: pytest.MonkeyPatch) -> None:
     src, _ = synthetic_person(96, np.random.default_rng(1))
     tgt, _ = synthetic_person(96, np.random.default_rng(2))
     timings: dict[str, float] = {}
+    stages: list[tuple[str, str]] = []
     try:
-        result = pipe(src, tgt, timings=timings)
+        result = pipe(src, tgt, timings=timings, progress=lambda stage, words: stages.append((stage, words)))
     except InputError:  # pragma: no cover - the stub always has a head
         pytest.fail("the parser hook was not used")
     # both pictures, and their turned copies: the orientation check looks at those with the parser too
     assert len(calls) >= 2 and result.image.shape == tgt.shape
     assert {"load", "parse", "align", "prepare", "model", "composite"} <= set(timings)
+    # every stage is reported once as it begins, in words (prepare runs again after align)
+    assert [s for s, _ in stages] == ["load", "parse", "prepare", "align", "prepare", "model", "composite"]
+    assert ("model", "blending on the key colour") in stages
 
 
 # --------------------------------------------------------------------------- training
