@@ -66,7 +66,7 @@ def _blend_tab(service: BlendService) -> None:
     @gpu
     def _run(source_file, target_file, background_file, source_map, target_map, key_colour, colour_reference,
              head_scale, offset_x, offset_y, output_background, model, parser_choice, edge_softness, turn_upright,
-             progress=gr.Progress()):
+             progress=gr.Progress()):  # noqa: B008 - Gradio finds the bar by this default
         out = service.blend(source_file, target_file, background_file, source_map, target_map, key_colour,
                             colour_reference, head_scale, offset_x, offset_y, output_background, model, parser_choice,
                             edge_softness, turn_upright, progress=progress)
