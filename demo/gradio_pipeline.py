@@ -183,6 +183,11 @@ class BlendService:
         )
 
 
+def _names(text: str | None) -> list[str]:
+    """The names in a comma- or line-separated text box, stripped, blanks dropped."""
+    return [name.strip() for name in (text or "").replace("\n", ",").split(",") if name.strip()]
+
+
 def _stage_reporter(progress: Callable[..., Any] | None) -> Callable[[str, str], None] | None:
     """The pipeline's stage callback for a ``gr.Progress``: the bar moves to the stage's place
     in :data:`changer.pipeline.STAGES` and never back (``prepare`` also runs after ``align``)."""
@@ -272,8 +277,16 @@ class EvaluateService:
         choices = self.splits(data_dir)
         return gr.update(choices=choices, value=choices[:1]), self.data_hint(data_dir)
 
-    def evaluate(self, data_dir: str, splits: list[str], methods: list[str], max_frames: int, progress) -> EvaluateOutputs:
-        """Run (or fetch from the cache) the evaluation and build the tab's outputs."""
+    def evaluate(
+        self, data_dir: str, splits: list[str], methods: list[str], max_frames: int, progress,
+        other_models: str | None = None,
+    ) -> EvaluateOutputs:
+        """Run (or fetch from the cache) the evaluation and build the tab's outputs.
+
+        ``other_models``: more methods typed by the user (model folders, bundled names, Hub
+        repo ids), separated by commas or new lines, after the ticked ones; a name given twice
+        counts once.
+        """
         from changer.folders import describe_error
         from eval.figures import bar_figure, scatter_figure
         from eval.grid import render_grid, save_grid
@@ -283,6 +296,7 @@ class EvaluateService:
         data_dir = (data_dir or "").strip() or self.default_data or ""
         if not data_dir or not self.splits(data_dir):
             raise user_error(self.data_hint(data_dir).replace("*", "").replace("`", ""))
+        methods = list(dict.fromkeys([*(methods or []), *_names(other_models)]))
         if not splits or not methods:
             raise user_error("Pick at least one split and one method.")
         try:

@@ -77,7 +77,9 @@ def _blend_tab(service: BlendService) -> None:
         inputs=[source, target, background, source_labels, target_labels, key, colour_ref, scale, dx, dy, out_bg,
                 model_id, parser, softness, upright],
         outputs=[result, compare, foreground, alpha, masks, download, status],
-        concurrency_limit=4, concurrency_id="blend", api_name="blend",
+        # the progress bar and any error show on the status line only: a refused input leaves
+        # the last result on view instead of covering every picture with an "Error" badge
+        show_progress_on=[status], concurrency_limit=4, concurrency_id="blend", api_name="blend",
     )
 
 
@@ -94,6 +96,9 @@ def _evaluate_tab(service: EvaluateService) -> None:
     with gr.Row():
         methods = checkbox_group(service.methods(), value=service.default_methods(), label="Methods", scale=3)
         max_frames = number_slider(1, 60, 8, "Frames per split (max)", step=1, scale=1)
+    other = gr.Textbox(label="Other models (optional): model folders, bundled model names or Hub repo ids, "
+                             "separated by commas", placeholder="e.g. runs/my_run/model, someone/changer-256",
+                       value="", elem_id="eval-other")
     hint = gr.Markdown(found, elem_id="eval-hint")
     run = gr.Button("Evaluate", variant="primary", elem_id="eval-button")
     table = gr.Dataframe(label="Results (mean ± 95% CI)", elem_id="eval-table", wrap=True)
@@ -103,13 +108,13 @@ def _evaluate_tab(service: EvaluateService) -> None:
     grid = gr.Image(label="Qualitative grid", type="filepath")
     csv = gr.File(label="Per-frame results (CSV)")
 
-    def _run(data_dir, chosen_splits, chosen_methods, n, progress=gr.Progress(track_tqdm=True)):
-        out = service.evaluate(data_dir, chosen_splits, chosen_methods, int(n), progress)
+    def _run(data_dir, chosen_splits, chosen_methods, n, other_models, progress=gr.Progress(track_tqdm=True)):
+        out = service.evaluate(data_dir, chosen_splits, chosen_methods, int(n), progress, other_models)
         return out.table, out.bars, out.scatter, out.grid, out.csv, out.message
 
-    run.click(_run, inputs=[data, splits, methods, max_frames],
-              outputs=[table, bars, scatter, grid, csv, hint], concurrency_limit=1, concurrency_id="evaluate",
-              api_name="evaluate")
+    run.click(_run, inputs=[data, splits, methods, max_frames, other],
+              outputs=[table, bars, scatter, grid, csv, hint], show_progress_on=[hint],  # as for the blend
+              concurrency_limit=1, concurrency_id="evaluate", api_name="evaluate")
     data.change(service.refresh_splits, inputs=data, outputs=[splits, hint])
 
 

@@ -49,6 +49,18 @@ def test_blend_tab_runs_a_blend_from_uploaded_files(page, tmp_path):
     assert page.locator("#result img").first.is_visible()
 
 
+def test_a_refused_blend_leaves_the_last_result_on_view(page, tmp_path):
+    """The error shows as a message and on the status line, not as an "Error" badge over
+    every picture of the run before."""
+    fake = tmp_path / "photo.png"
+    fake.write_text("not an image")
+    page.locator("#target input[type=file]").set_input_files(str(fake))
+    page.locator("#blend-button").click()
+    page.wait_for_selector("text=is not a readable image", timeout=60_000)
+    assert page.locator("#result img").first.is_visible()
+    assert "Error" not in page.locator("#result").inner_text()
+
+
 def test_blend_without_inputs_shows_a_message(page):
     page.reload()
     page.wait_for_selector("#blend-button", timeout=60_000)
@@ -78,3 +90,9 @@ def test_evaluate_tab_shows_table_and_plot(page):
     assert "psnr" in table.lower()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "evaluate_tab.png"), full_page=True)
+    # a refused run (a model typed wrong) keeps the results on view
+    page.locator("#eval-other textarea").fill("no-such-model")
+    page.locator("#eval-button").click()
+    page.wait_for_selector("text=unknown model 'no-such-model'", timeout=60_000)
+    assert "psnr" in page.locator("#eval-table").inner_text().lower()
+    assert "Error" not in page.locator("#eval-table").inner_text()

@@ -124,8 +124,8 @@ def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path, monkeyp
     out = service.evaluate("  ", ["test_hdtf"], ["paste"], 1, quiet)  # blank: the default dataset
     assert "Evaluated" in out.message
     assert Path(out.grid).parent.parent == Path(out.csv).parent.parent == service.scratch.root
-    with pytest.raises(gr.Error, match="methods repeat"):
-        service.evaluate(str(synthetic_data), ["test_hdtf"], ["paste", "paste"], 1, quiet)
+    twice = service.evaluate(str(synthetic_data), ["test_hdtf"], ["paste"], 1, quiet, " paste,\n")
+    assert "Evaluated 1 method" in twice.message  # a name ticked and typed counts once
     with pytest.raises(gr.Error, match=r"unknown split\(s\) \['val'\]; .* has \["):
         service.evaluate(str(synthetic_data), ["val"], ["paste"], 1, quiet)
     with pytest.raises(gr.Error, match=r"unknown model 'x{77}\.\.\.'"):
@@ -147,6 +147,22 @@ def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path, monkeyp
     clip.write_text("not a folder")  # a clip whose frames folder is a file: a message, not a bare Error
     with pytest.raises(gr.Error, match=f"Not a directory: .*{clip.name}"):
         service.evaluate(str(clipped), ["test_hdtf", "train"], ["paste"], 1, quiet)
+
+
+def test_evaluate_takes_other_models_typed_by_the_user(synthetic_data: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from changer.model import CHANGER, ChangerConfig
+    from demo.gradio_pipeline import EvaluateService
+
+    monkeypatch.setenv("CHANGER_CACHE", str(tmp_path / "cache"))
+    config = ChangerConfig(channels=(8, 16, 32, 32), dim=32, heads=2, colorizer_depth=1, blender_depth=1, train_size=64)
+    CHANGER(config).save_pretrained(tmp_path / "my_run")
+    service = EvaluateService(str(synthetic_data))
+    out = service.evaluate(str(synthetic_data), ["test_hdtf"], ["paste"], 1, lambda *a, **k: None,
+                           f"{tmp_path / 'my_run'}, inpaint")
+    assert set(out.table["method"]) == {"paste", "my_run", "inpaint"}
+    with pytest.raises(gr.Error, match="unknown model 'nonsense'"):
+        service.evaluate(str(synthetic_data), ["test_hdtf"], [], 1, lambda *a, **k: None, "nonsense")
 
 
 def test_checkbox_groups_take_null_as_no_choice_and_leave_names_to_the_handler() -> None:
