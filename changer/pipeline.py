@@ -54,6 +54,7 @@ from changer.data.augment import dilate, mask_box
 from changer.data.sample import SampleConfig, on_black, on_key, to_gray
 from changer.imageio import ImageSource, InputError, LoadedImage, load_image, load_labels, read_image
 from changer.inputs import DEFAULT_KEY_COLOR, RGB, BlendInputs
+from changer.letterbox import find_bars
 from changer.orientation import turn, turn_box, upright_turns
 from changer.parsing.face_check import face_problem
 from changer.parsing.parser import other_faces
@@ -107,6 +108,16 @@ class BlendOptions:
             ``configs/experiments/README.md``, session 14).
         mend_seam: repaint the pixel ring around the pasted head inside the person
             (:func:`mend_head_seam`), where the network draws a line.
+        seam_line_level: with ``mend_seam``, also repaint the head's own outer pixels that
+            stand out from their neighbourhood by more than this many gray levels (the
+            light jaw line of cross-identity blends); None = not. Session 17: on
+            self-blends of test frames neutral (seam band −0.05 ± 0.20 dB HDTF, +0.15 ±
+            0.30 Vox), on cross-identity pairs the line is gone by eye.
+        background_margin: with the target's own background, how far beyond the old
+            person's parsed outline the background is rebuilt (inpainted) where the new
+            person is further than that away, as a fraction of the window side (elsewhere
+            1%): a photo's soft hair edge reaches a few pixels past the parser's label and
+            would otherwise stay as a ghost outline of the old hair.
         upright: turn a photo whose person lies on their side or upside down upright
             before blending (:func:`changer.orientation.upright_turns`); a turned target's
             result is turned back, so it has the target's shape and orientation.
@@ -123,6 +134,8 @@ class BlendOptions:
     feather: float = 0.02
     edge_softness: float = 0.8
     mend_seam: bool = True
+    seam_line_level: float | None = 16.0
+    background_margin: float = 0.03
     upright: bool = True
 
 
@@ -237,7 +250,8 @@ class HeadBlendingPipeline:
             bg = load_image(background, "background") if opts.output_background == "image" else None
         notes += _size_notes(src, "source") + _size_notes(tgt, "target")
         with clock("parse" if source_labels is None or target_labels is None else "load"):
-            src_rgb, src_lab, _ = self._labels(src.rgb, source_labels, "source", notes, opts.upright)
+            src_rgb, src_lab, _ = self._labels(_without_bars(src.rgb, source_labels, notes), source_labels, "source",
+                                               notes, opts.upright)
             tgt_rgb, tgt_lab, turns = self._labels(tgt.rgb, target_labels, "target", notes, opts.upright)
             notes += _other_people_notes(src_rgb, src_lab, "source") + _other_people_notes(tgt_rgb, tgt_lab, "target")
         if bg is not None:
@@ -398,7 +412,7 @@ def find_parser() -> Parser | None:
     return getter() if callable(getter) else None
 
 
-def mend_head_seam(fg: np.ndarray, alpha: np.ndarray, head: np.ndarray) -> np.ndarray:
+def mend_head_seam(fg: np.ndarray, alpha: np.ndarray, head: np.ndarray, line_level: float | None = None) -> np.ndarray:
     """``fg`` with the one-pixel ring just outside the pasted ``head``, where it lies inside
     the person (``alpha > 0.5``, 2 px in), repainted from around it (OpenCV Telea).
 
@@ -407,13 +421,35 @@ def mend_head_seam(fg: np.ndarray, alpha: np.ndarray, head: np.ndarray) -> np.nd
     that ring raised the PSNR of the head/neck seam by 1.2 dB on the validation identities
     and 0.5 dB on the test frames. A 2 px ring, or the head's own outer pixel, did worse
     (``configs/experiments/README.md``, session 14).
+
+    With ``line_level``, the head's own outer pixels that meet the generated fill are
+    repainted too, but only where they stand out from their 5×5 neighbourhood's median by
+    more than ``line_level`` gray levels in some channel: a light line along the jaw that
+    cross-identity blends show and self-blends mostly do not (session 17).
     """
-    ring = (cv2.dilate(head.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~head
-    ring &= cv2.erode((alpha > 0.5).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    person = cv2.erode((alpha > 0.5).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    ring = (cv2.dilate(head.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~head & person
+    if line_level is not None:
+        ring |= _edge_lines(fg, head, ring, line_level) & person
     if not ring.any():
         return fg
     return cv2.inpaint(fg, ring.astype(np.uint8), 3, cv2.INPAINT_TELEA)
 
+
+def _edge_lines(fg: np.ndarray, head: np.ndarray, outside: np.ndarray, level: float) -> np.ndarray:
+    """Pixels of ``head``'s outer ring next to ``outside`` that stand out from their 5×5
+    median by more than ``level`` (a median keeps step edges, so a one-pixel line is what
+    differs from it)."""
+    edge = head & ~(cv2.erode(head.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    edge &= cv2.dilate(outside.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if not edge.any():
+        return edge
+    median = cv2.medianBlur(fg, 5)
+    return edge & (cv2.absdiff(fg, median).max(axis=2) > level)
+
+
+MAX_BACKGROUND_MARGIN = 0.2
+"""A fifth of the window around the old person is as far as rebuilding its background makes sense."""
 
 MAX_EDGE_SOFTNESS = 4.0
 """Beyond a few pixels the blur would smear the outline rather than anti-alias it."""
@@ -434,6 +470,8 @@ def _check_options(opts: BlendOptions, background: Any) -> BlendOptions:
             raise InputError(f"key_color must be three values in 0..255, got {opts.key_color!r}")
     if not opts.context > 0 or not 0 <= opts.feather < 0.5:
         raise InputError("context must be positive and feather in [0, 0.5)")
+    if not 0 <= opts.background_margin <= MAX_BACKGROUND_MARGIN:
+        raise InputError(f"background_margin must be in [0, {MAX_BACKGROUND_MARGIN}], got {opts.background_margin!r}")
     if not 0 <= opts.edge_softness <= MAX_EDGE_SOFTNESS:
         raise InputError(f"edge_softness must be in [0, {MAX_EDGE_SOFTNESS}] pixels, got {opts.edge_softness!r}")
     return BlendOptions(**{**opts.__dict__, "output_background": out})
@@ -526,6 +564,17 @@ def working_window(tgt_lab: np.ndarray, src_lab: np.ndarray, matrix: np.ndarray,
 
 MIN_HEAD_INSIDE = 0.5
 """Share of the aligned source head's box that must land inside the target picture."""
+
+
+def _without_bars(source: np.ndarray, labels: ImageSource | None, notes: list[str]) -> np.ndarray:
+    """The source photo without black bars along its edges (a letterboxed video still),
+    which the parser would take for hair on the pasted head; as it is when the user gave
+    its label map (that map is of the whole photo)."""
+    bars = find_bars(source) if labels is None else None
+    if not bars:
+        return source
+    notes.append("the source photo has black bars along its edges (a video still?): they were left out")
+    return bars.crop(source)
 
 
 def _check_head_inside(
@@ -868,7 +917,7 @@ def _assemble(
         alpha_w = chroma.alpha_matte(raw, key)
         fg_w = unmix(raw, alpha_w, key)
         if opts.mend_seam:
-            fg_w = mend_head_seam(fg_w, alpha_w, inputs.head_mask)
+            fg_w = mend_head_seam(fg_w, alpha_w, inputs.head_mask, opts.seam_line_level)
         fg_w, alpha_w = chroma.soften_edges(fg_w, alpha_w, opts.edge_softness)
     else:
         alpha_w, fg_w = np.ones(raw.shape[:2], np.float32), raw
@@ -887,7 +936,7 @@ def _assemble(
     fg[rows, cols] = _mix(gen_fg, fg[rows, cols], weight)
 
     if opts.output_background == "original":
-        image = _paste_original(tgt, layer, fg, alpha, weight, rows, cols, side)
+        image = _paste_original(tgt, layer, fg, alpha, weight, rows, cols, side, opts.background_margin)
     elif opts.output_background == "key":
         image = chroma.composite(fg, alpha, out_key)
     else:
@@ -904,12 +953,21 @@ def _assemble(
 
 def _paste_original(
     tgt: np.ndarray, layer: _Layer, fg: np.ndarray, alpha: np.ndarray, weight: np.ndarray,
-    rows: slice, cols: slice, side: int,
+    rows: slice, cols: slice, side: int, margin: float = 0.01,
 ) -> np.ndarray:
-    """The new person on the target's own background, changed only where ``weight > 0``."""
+    """The new person on the target's own background, changed only where ``weight > 0``.
+
+    The background is rebuilt over the old person grown by 1% of the window side, and by
+    ``margin`` of it where the new person is further than that away: there the old hair's
+    soft edge, beyond its parsed outline, would stay as a ghost outline; where the new
+    person's outline runs close to the old one it is the right edge and is kept."""
     region = tgt[rows, cols]
     grow = max(2, round(0.01 * side))
-    old_person = _distance(layer.alpha[rows, cols] > 0.02) <= grow
+    wide = max(grow, round(margin * side))
+    from_old = _distance(layer.alpha[rows, cols] > 0.02)
+    old_person = from_old <= grow
+    if wide > grow:
+        old_person |= (from_old <= wide) & (_distance(alpha[rows, cols] > 0.5) > wide)
     bg = _original_background(region, old_person, weight > 0)
     comp = chroma.composite(fg[rows, cols], alpha[rows, cols], bg)
     image = tgt.copy()

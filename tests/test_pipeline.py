@@ -590,6 +590,87 @@ def test_mend_head_seam_repaints_the_ring_around_the_head_inside_the_person() ->
     assert mend_head_seam(fg, np.zeros_like(alpha), head) is fg  # no person: nothing to mend
 
 
+def test_mend_head_seam_repaints_a_line_on_the_heads_own_edge_only_where_it_stands_out() -> None:
+    """The light jaw line of cross-identity blends lies on the pasted head's own outer pixel:
+    with ``line_level`` it is repainted where it meets the generated fill; an edge that does
+    not stand out (a face a little darker than the neck, cleanly) is left as it is."""
+    from changer.pipeline import mend_head_seam
+
+    head = np.zeros((64, 64), np.uint8)
+    cv2.circle(head, (32, 24), 14, 1, -1)
+    head = head > 0
+    edge = head & ~(cv2.erode(head.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    alpha = np.ones((64, 64), np.float32)
+    fg = np.full((64, 64, 3), (170, 120, 100), np.uint8)
+    fg[head] = (160, 110, 92)
+    lined = fg.copy()
+    lined[edge] = (235, 200, 190)
+    jaw = edge.copy()
+    jaw[:30] = False  # the lower part of the edge, well inside the person
+    mended = mend_head_seam(lined, alpha, head, line_level=16)
+    assert np.abs(mended[jaw].astype(int) - (160, 112, 95)).max() < 20  # the line takes the colours around it
+    assert np.abs(mend_head_seam(lined, alpha, head)[jaw].astype(int) - (235, 200, 190)).max() == 0  # off: kept
+    clean = mend_head_seam(fg, alpha, head, line_level=16)
+    np.testing.assert_array_equal(clean[head], fg[head])  # a clean edge is no line
+
+
+def test_the_old_hairs_soft_edge_is_rebuilt_only_where_the_new_person_is_away() -> None:
+    """A photo's soft hair edge lies beyond the parser's label: where the new head is smaller
+    than the old hair it would stay as a ghost outline, so the background is rebuilt further
+    out there; where the new person's outline follows the old one the photo is kept."""
+    from changer.pipeline import _Layer, _paste_original
+
+    size = 256
+    bg = np.zeros((size, size, 3), np.uint8)
+    bg[...] = np.linspace(150, 210, size, dtype=np.uint8)[None, :, None]
+    old = np.zeros((size, size), np.uint8)
+    cv2.circle(old, (128, 128), 80, 1, -1)
+    ghost = ((cv2.dilate(old, np.ones((11, 11), np.uint8)) > 0) & ~(cv2.dilate(old, np.ones((7, 7), np.uint8)) > 0))
+    tgt = bg.copy()
+    tgt[old > 0] = (60, 40, 30)
+    tgt[ghost] = (110, 90, 80)  # the hair's soft edge, 4-5 px beyond the label (1% of 256 px: 3 px)
+    layer = _Layer(fg=tgt.copy(), alpha=old.astype(np.float32), keyed=None)
+    new = np.zeros((size, size), np.uint8)
+    cv2.circle(new, (128, 160), 44, 1, -1)  # a smaller head, low: the old outline's top is far from it
+    alpha = new.astype(np.float32)
+    fg = np.where(new[..., None] > 0, np.uint8(200), tgt).astype(np.uint8)
+    weight = np.ones((size, size), np.float32)
+    whole = slice(0, size)
+    narrow = _paste_original(tgt, layer, fg, alpha, weight, whole, whole, size, margin=0.01)
+    wide = _paste_original(tgt, layer, fg, alpha, weight, whole, whole, size, margin=0.03)
+    top = ghost.copy()
+    top[100:] = False  # the ghost's top arc, far from the new head
+    assert np.abs(narrow[top].astype(int) - tgt[top]).mean() < 5  # kept: a ghost outline
+    assert np.abs(wide[top].astype(int) - bg[top]).mean() < 15  # rebuilt from the background around it
+    # next to a new person whose outline runs along the old one, nothing beyond 1% is rebuilt
+    same = _paste_original(tgt, layer, tgt, old.astype(np.float32), weight, whole, whole, size, margin=0.03)
+    np.testing.assert_array_equal(same[ghost], tgt[ghost])
+
+
+def test_a_letterboxed_source_is_parsed_without_its_black_bars(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parser would take a black bar touching dark hair for hair (a slab on the pasted
+    head): the source is parsed without its bars, and the result says so; a source given
+    with its label map is taken whole."""
+    seen: list[tuple[int, ...]] = []
+
+    def parse(img: np.ndarray) -> np.ndarray:
+        seen.append(img.shape[:2])
+        return synthetic_person(img.shape[0], np.random.default_rng(5))[1][:, : img.shape[1]]
+
+    monkeypatch.setattr(pipeline_module, "find_parser", lambda: parse)
+    monkeypatch.setattr(pipeline_module, "upright_turns", lambda *args, **kwargs: 0)
+    pipe = HeadBlendingPipeline(BaselineBlender("paste", resolution=96))
+    src, src_lab = _person(160, 1)
+    boxed = np.vstack([np.zeros((20, 160, 3), np.uint8), src, np.zeros((20, 160, 3), np.uint8)])
+    tgt, tgt_lab = _person(160, 2)
+    result = pipe(boxed, tgt, target_labels=tgt_lab)
+    assert seen == [(160, 160)] and any("black bars" in note for note in result.notes)
+    seen.clear()
+    labels = np.vstack([np.zeros((20, 160), np.uint8), src_lab, np.zeros((20, 160), np.uint8)])
+    given = pipe(boxed, tgt, source_labels=labels, target_labels=tgt_lab)
+    assert seen == [] and not any("black bars" in note for note in given.notes)
+
+
 def test_a_source_head_cut_by_its_photo_edge_is_noted(pipe: HeadBlendingPipeline) -> None:
     """A source whose hair runs off the top of its photo: the note says so when the cut lands
     inside the target, and not for a whole head."""
@@ -606,13 +687,16 @@ def test_a_source_head_cut_by_its_photo_edge_is_noted(pipe: HeadBlendingPipeline
 def test_mend_seam_option_runs_the_repair(pipe: HeadBlendingPipeline, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[int, ...]] = []
     real = pipeline_module.mend_head_seam
-    monkeypatch.setattr(pipeline_module, "mend_head_seam", lambda fg, a, h: calls.append(h.shape) or real(fg, a, h))
+    monkeypatch.setattr(pipeline_module, "mend_head_seam",
+                        lambda fg, a, h, level: calls.append((h.shape, level)) or real(fg, a, h, level))
     src, src_lab = _source()
     tgt, tgt_lab = _person(200, 2)
     pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(mend_seam=False))
     assert calls == []
     pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
-    assert calls == [(128, 128)]  # once, on the working window
+    assert calls == [((128, 128), 16.0)]  # once, on the working window, the jaw-line repair on
+    pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(seam_line_level=None))
+    assert calls[-1] == ((128, 128), None)
 
 
 def _lies(picture: np.ndarray, turns: int):
