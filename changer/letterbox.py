@@ -42,12 +42,17 @@ class Bars:
         return img[self.top:h - self.bottom, self.left:w - self.right]
 
 
+def _is_bar_line(line: np.ndarray) -> bool:
+    """Whether one row or column (``N`` or ``Nx3``) is black and flat."""
+    values = (line.max(axis=-1) if line.ndim == 2 else line).astype(np.float32)
+    return bool(np.percentile(values, 99) <= BLACK and values.std() <= FLAT)
+
+
 def _run(lines: np.ndarray, limit: float) -> int:
-    """How many of ``lines`` (first axis), from the first on, are black and flat."""
+    """How many of ``lines`` (first axis), from the first on, are black and flat; only the
+    lines up to the first that is not are looked at (a 12 MP photo costs milliseconds)."""
     count = 0
-    for line in lines:
-        if count >= limit or np.percentile(line, 99) > BLACK or line.std() > FLAT:
-            break
+    while count < min(limit, len(lines)) and _is_bar_line(lines[count]):
         count += 1
     return count
 
@@ -58,11 +63,10 @@ def find_bars(img: np.ndarray, min_side: int = 64) -> Bars:
     A side's bar counts from 2 pixels on, is at most :data:`MOST` of the picture, and bars
     are only reported when what is left is at least ``min_side`` on each side.
     """
-    gray = img.max(axis=2) if img.ndim == 3 else img
-    gray = gray.astype(np.float32)
-    h, w = gray.shape
+    h, w = img.shape[:2]
+    across = img.swapaxes(0, 1)
     sides = (
-        _run(gray, MOST * h), _run(gray[::-1], MOST * h), _run(gray.T, MOST * w), _run(gray.T[::-1], MOST * w),
+        _run(img, MOST * h), _run(img[::-1], MOST * h), _run(across, MOST * w), _run(across[::-1], MOST * w),
     )
     bars = Bars(*(n if n >= 2 else 0 for n in sides))
     if h - bars.top - bars.bottom < min_side or w - bars.left - bars.right < min_side:
