@@ -470,6 +470,8 @@ def _check_options(opts: BlendOptions, background: Any) -> BlendOptions:
             raise InputError(f"key_color must be three values in 0..255, got {opts.key_color!r}")
     if not opts.context > 0 or not 0 <= opts.feather < 0.5:
         raise InputError("context must be positive and feather in [0, 0.5)")
+    if opts.seam_line_level is not None and not opts.seam_line_level >= 0:
+        raise InputError(f"seam_line_level must be None or at least 0 gray levels, got {opts.seam_line_level!r}")
     if not 0 <= opts.background_margin <= MAX_BACKGROUND_MARGIN:
         raise InputError(f"background_margin must be in [0, {MAX_BACKGROUND_MARGIN}], got {opts.background_margin!r}")
     if not 0 <= opts.edge_softness <= MAX_EDGE_SOFTNESS:

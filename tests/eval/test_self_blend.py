@@ -25,7 +25,10 @@ def test_parse_variant() -> None:
     for bad in ("x:sharpness=1", "x:edge_softness"):
         with pytest.raises(ValueError, match="BlendOptions field"):
             parse_variant(bad)
-    for bad in ("x:color_reference=both", "x:edge_softness=-1", "x:key_color=999/0/0"):
+    assert parse_variant("old:seam_line_level=none,background_margin=0.01") == (
+        "old", {"seam_line_level": None, "background_margin": 0.01})
+    for bad in ("x:color_reference=both", "x:edge_softness=-1", "x:key_color=999/0/0", "x:seam_line_level=-2",
+                "x:background_margin=0.5"):
         with pytest.raises(ValueError, match="variant"):  # checked before any frame is blended
             parse_variant(bad)
     with pytest.raises(ValueError, match="name first"):
