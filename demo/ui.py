@@ -105,7 +105,9 @@ def _evaluate_tab(service: EvaluateService) -> None:
     with gr.Row():
         bars = gr.Plot(label="Metrics per split", elem_id="eval-bars")
         scatter = gr.Plot(label="Trade-off")
-    grid = gr.Image(label="Qualitative grid", type="filepath")
+    gr.Markdown("**Qualitative grid**: a row per frame; the input, each method and the ground truth, captioned.")
+    # no label on the picture itself: Gradio's label would cover the first column's caption (the frame id)
+    grid = gr.Image(label="Qualitative grid", show_label=False, type="filepath", elem_id="eval-grid")
     csv = gr.File(label="Per-frame results (CSV)")
 
     def _run(data_dir, chosen_splits, chosen_methods, n, other_models, progress=gr.Progress(track_tqdm=True)):

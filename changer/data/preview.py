@@ -14,10 +14,13 @@ COLUMNS = ("target T", "labels", "hole + H2", "input X", "colour ref C", "body r
 
 
 def label_tile(img: np.ndarray, text: str) -> np.ndarray:
-    """``img`` with a caption bar on top."""
+    """``img`` with a caption bar on top; a caption too long for the tile is set smaller."""
     h, w = img.shape[:2]
     bar = np.full((max(h // 12, 14), w, 3), 255, np.uint8)
     scale = bar.shape[0] / 30
+    width = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0]
+    if width > w - 6:
+        scale *= (w - 6) / width
     cv2.putText(bar, text, (3, int(bar.shape[0] * 0.75)), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv2.LINE_AA)
     return np.vstack([bar, img])
 

@@ -107,3 +107,18 @@ def test_train_variant_draws_new_samples(synthetic_data):
     assert not (first["x"] == second["x"]).all()
     torch.manual_seed(0)
     assert (ds[0]["x"] == first["x"]).all(), "seeded training draws must repeat"
+
+
+def test_a_long_caption_is_set_smaller_to_fit_its_tile() -> None:
+    """A frame id longer than the tile is wide is shrunk, not cut at the tile's edge."""
+    import numpy as np
+
+    from changer.data.preview import label_tile
+
+    tile = np.zeros((96, 96, 3), np.uint8)
+    bar_rows = max(96 // 12, 14)
+    long = label_tile(tile, "sadtalker-wda-aoc-000/0123")[:bar_rows]
+    ink = np.where((long < 128).any(axis=2).any(axis=0))[0]
+    assert ink.max() < 96 - 2  # the last letter ends inside the tile
+    short = label_tile(tile, "gt")[:bar_rows]
+    assert (short < 128).any()
