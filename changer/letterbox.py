@@ -42,18 +42,28 @@ class Bars:
         return img[self.top:h - self.bottom, self.left:w - self.right]
 
 
-def _is_bar_line(line: np.ndarray) -> bool:
+EDGE_LINES = 2
+"""A bar's last lines may be noisier (JPEG ringing where the picture begins): up to this many
+more black lines count with twice :data:`FLAT`."""
+
+
+def _is_bar_line(line: np.ndarray, flat: float = FLAT) -> bool:
     """Whether one row or column (``N`` or ``Nx3``) is black and flat."""
     values = (line.max(axis=-1) if line.ndim == 2 else line).astype(np.float32)
-    return bool(np.percentile(values, 99) <= BLACK and values.std() <= FLAT)
+    return bool(np.percentile(values, 99) <= BLACK and values.std() <= flat)
 
 
 def _run(lines: np.ndarray, limit: float) -> int:
     """How many of ``lines`` (first axis), from the first on, are black and flat; only the
     lines up to the first that is not are looked at (a 12 MP photo costs milliseconds)."""
+    most = min(limit, len(lines))
     count = 0
-    while count < min(limit, len(lines)) and _is_bar_line(lines[count]):
+    while count < most and _is_bar_line(lines[count]):
         count += 1
+    edge = 0
+    while count >= 2 and edge < EDGE_LINES and count < most and _is_bar_line(lines[count], 2 * FLAT):
+        count += 1
+        edge += 1
     return count
 
 

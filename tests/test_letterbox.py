@@ -27,6 +27,17 @@ def test_black_flat_bars_are_found_on_every_side() -> None:
     assert bars.crop(img).min() >= 40
 
 
+def test_a_bars_noisier_last_lines_count_with_it() -> None:
+    """JPEG ringing where the picture begins makes a bar's last line or two less flat."""
+    rng = np.random.default_rng(2)
+    img = _scene()
+    img[:24] = 0
+    img[22:24] = rng.integers(0, 18, (2, 240, 3), dtype=np.uint8)  # black, but a standard deviation of about 3.6
+    assert find_bars(img).top == 24
+    img[:24] = rng.integers(0, 18, (24, 240, 3), dtype=np.uint8)  # all of it that noisy: no bar
+    assert not find_bars(img)
+
+
 def test_dark_textured_edges_and_thin_lines_are_no_bars() -> None:
     rng = np.random.default_rng(1)
     img = _scene()
