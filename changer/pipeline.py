@@ -117,7 +117,8 @@ class BlendOptions:
             person's parsed outline the background is rebuilt (inpainted) where the new
             person is further than that away, as a fraction of the window side (elsewhere
             1%): a photo's soft hair edge reaches a few pixels past the parser's label and
-            would otherwise stay as a ghost outline of the old hair.
+            would otherwise stay as a ghost outline of the old hair. Only where the
+            background beyond is smooth (:data:`BUSY_BACKGROUND`).
         upright: turn a photo whose person lies on their side or upside down upright
             before blending (:func:`changer.orientation.upright_turns`); a turned target's
             result is turned back, so it has the target's shape and orientation.
@@ -962,19 +963,47 @@ def _paste_original(
     The background is rebuilt over the old person grown by 1% of the window side, and by
     ``margin`` of it where the new person is further than that away: there the old hair's
     soft edge, beyond its parsed outline, would stay as a ghost outline; where the new
-    person's outline runs close to the old one it is the right edge and is kept."""
+    person's outline runs close to the old one it is the right edge and is kept. Only on a
+    smooth background (:func:`_smooth`): inpainting a wider strip of a flag or a bookshelf
+    smears it more than the ghost shows there."""
     region = tgt[rows, cols]
     grow = max(2, round(0.01 * side))
     wide = max(grow, round(margin * side))
     from_old = _distance(layer.alpha[rows, cols] > 0.02)
     old_person = from_old <= grow
     if wide > grow:
-        old_person |= (from_old <= wide) & _far_from(alpha[rows, cols] > 0.5, wide)
+        far = _far_from(alpha[rows, cols] > 0.5, wide)
+        around = (from_old > wide) & (from_old <= 3 * wide) & far & (weight > 0)
+        if _smooth(region, around, side):
+            old_person |= (from_old <= wide) & far
     bg = _original_background(region, old_person, weight > 0)
     comp = chroma.composite(fg[rows, cols], alpha[rows, cols], bg)
     image = tgt.copy()
     image[rows, cols] = _mix(comp, region, weight)
     return image
+
+
+BUSY_BACKGROUND = 20.0
+"""Above this 75th percentile of the gradient (Sobel, gray levels, window at 256 px) the
+background beyond the old person is busy: a flag's stripes give 35-117, a plain or blurred
+wall 4-11 (session 17)."""
+
+
+def _smooth(region: np.ndarray, around: np.ndarray, side: int) -> bool:
+    """Whether the picture is smooth over ``around`` (the background just beyond the strip
+    that would be rebuilt), judged with the window at 256 px so that the size of the photo
+    does not matter."""
+    if not around.any():
+        return False
+    k = min(1.0, 256.0 / side)
+    h, w = around.shape
+    size = (max(1, round(w * k)), max(1, round(h * k)))
+    gray = cv2.resize(cv2.cvtColor(region, cv2.COLOR_RGB2GRAY), size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    where = cv2.resize(around.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+    if not where.any():
+        return False
+    gradient = np.hypot(cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3))
+    return float(np.percentile(gradient[where], 75)) <= BUSY_BACKGROUND
 
 
 def _far_from(mask: np.ndarray, reach: float, most: int = 512) -> np.ndarray:

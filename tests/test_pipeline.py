@@ -645,6 +645,13 @@ def test_the_old_hairs_soft_edge_is_rebuilt_only_where_the_new_person_is_away() 
     # next to a new person whose outline runs along the old one, nothing beyond 1% is rebuilt
     same = _paste_original(tgt, layer, tgt, old.astype(np.float32), weight, whole, whole, size, margin=0.03)
     np.testing.assert_array_equal(same[ghost], tgt[ghost])
+    # nor on a busy background (stripes: inpainting a wider strip smears them more than the ghost shows)
+    striped = tgt.copy()
+    stripes = (np.arange(size) // 4 % 2 == 0)[:, None] & ~(cv2.dilate(old, np.ones((11, 11), np.uint8)) > 0)
+    striped[stripes] = (30, 30, 160)
+    busy = _paste_original(striped, layer, np.where(new[..., None] > 0, np.uint8(200), striped).astype(np.uint8),
+                           alpha, weight, whole, whole, size, margin=0.03)
+    np.testing.assert_array_equal(busy[top], striped[top])
 
 
 def test_a_letterboxed_source_is_parsed_without_its_black_bars(monkeypatch: pytest.MonkeyPatch) -> None:
