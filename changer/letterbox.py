@@ -5,7 +5,9 @@ photo's head was pasted with a black slab on top of it. :func:`find_bars` finds 
 columns, from each edge inwards, that are black and flat all the way across, which no
 photographed scene is: dark hair or a dark backdrop has texture and highlights (on the
 talking-heads frames it finds the letterbox of one film still and a 2-pixel border, and
-not the very dark backdrop of a stage talk).
+not the very dark backdrop of a stage talk). A bar must end where the picture begins across
+most of the line: a person on a pure black studio backdrop has no bars (cropping the
+backdrop would cut the picture at the hair).
 """
 
 from __future__ import annotations
@@ -64,7 +66,17 @@ def _run(lines: np.ndarray, limit: float) -> int:
     while count >= 2 and edge < EDGE_LINES and count < most and _is_bar_line(lines[count], 2 * FLAT):
         count += 1
         edge += 1
+    if count < len(lines) and not _picture_begins(lines[count:count + 3]):
+        return 0  # a black backdrop around a person, not a bar: cropping it would cut at the hair
     return count
+
+
+def _picture_begins(lines: np.ndarray) -> bool:
+    """Whether, within the (up to three) lines after a bar, one is mostly picture (more than
+    half of it brighter than black), as where a letterbox ends (a film's dark scene may take a
+    line or two to get there); beside a black studio backdrop only the person is."""
+    values = lines.max(axis=-1) if lines.ndim == 3 else lines
+    return bool((np.median(values, axis=-1) > BLACK).any())
 
 
 def find_bars(img: np.ndarray, min_side: int = 64) -> Bars:

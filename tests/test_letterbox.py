@@ -56,7 +56,23 @@ def test_a_picture_that_is_nearly_all_black_keeps_its_bars() -> None:
     assert find_bars(tall).top == 60
     tall[:] = 0
     tall[200:] = _scene(200, 200)
-    assert find_bars(tall).top == 140  # stops at 35% of the height
+    assert not find_bars(tall)  # more than 35% of the height: no letterbox
+
+
+def test_a_portrait_on_a_black_backdrop_has_no_bars() -> None:
+    """Pure black around a person is a backdrop, not bars: the line where the black ends is
+    only the person's (cropping there would cut the picture at the hair)."""
+    import cv2
+
+    person = np.zeros((300, 240), np.uint8)
+    cv2.ellipse(person, (120, 130), (50, 65), 0, 0, 360, 1, -1)  # the head
+    cv2.ellipse(person, (120, 300), (120, 90), 0, 0, 360, 1, -1)  # shoulders to the picture's sides
+    img = np.where(person[..., None] > 0, _scene(300, 240), 0).astype(np.uint8)
+    assert not find_bars(img)
+    img[:, :] = _scene(300, 240)
+    img[:20] = 0
+    img[20:60, 70:170] = 0  # a bar, then a dark region under it that only covers part of the row
+    assert find_bars(img).top == 20
 
 
 def test_on_the_talking_heads_frames_only_the_letterboxed_still_has_bars(shared_data: Path) -> None:
