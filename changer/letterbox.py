@@ -56,14 +56,17 @@ def _is_bar_line(line: np.ndarray, flat: float = FLAT) -> bool:
 
 
 def _run(lines: np.ndarray, limit: float) -> int:
-    """How many of ``lines`` (first axis), from the first on, are black and flat; only the
-    lines up to the first that is not are looked at (a 12 MP photo costs milliseconds)."""
+    """How many of ``lines`` (first axis), from the first on, are black and flat (0 below
+    two); only the lines up to the first that is not are looked at (a 12 MP photo costs
+    milliseconds)."""
     most = min(limit, len(lines))
     count = 0
     while count < most and _is_bar_line(lines[count]):
         count += 1
+    if count < 2:  # a single dark line is no bar
+        return 0
     edge = 0
-    while count >= 2 and edge < EDGE_LINES and count < most and _is_bar_line(lines[count], 2 * FLAT):
+    while edge < EDGE_LINES and count < most and _is_bar_line(lines[count], 2 * FLAT):
         count += 1
         edge += 1
     if count < len(lines) and not _picture_begins(lines[count:count + 3]):
@@ -90,7 +93,7 @@ def find_bars(img: np.ndarray, min_side: int = 64) -> Bars:
     sides = (
         _run(img, MOST * h), _run(img[::-1], MOST * h), _run(across, MOST * w), _run(across[::-1], MOST * w),
     )
-    bars = Bars(*(n if n >= 2 else 0 for n in sides))
+    bars = Bars(*sides)
     if h - bars.top - bars.bottom < min_side or w - bars.left - bars.right < min_side:
         return Bars()
     return bars
