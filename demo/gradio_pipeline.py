@@ -206,6 +206,14 @@ def _stage_reporter(progress: Callable[..., Any] | None) -> Callable[[str, str],
 
 
 @dataclass
+class CrossOutputs:
+    """What the Evaluate tab's cross-identity section shows after a run."""
+
+    sheet: str
+    message: str
+
+
+@dataclass
 class EvaluateOutputs:
     """What the Evaluate tab shows after a run."""
 
@@ -318,3 +326,36 @@ class EvaluateService:
             csv=str(files["per_frame.csv"]),
             message=f"Evaluated {len(result.per_frame)} method × frame results in {result.seconds:.1f} s{cached}.{lpips}",
         )
+
+    def cross_pairs(
+        self, data_dir: str, splits: list[str], methods: list[str], pairs: int, progress,
+        other_models: str | None = None,
+    ) -> CrossOutputs:
+        """Blend ``pairs`` cross-identity pairs of the chosen splits with every chosen method
+        (``eval.cross_pairs``) and lay them out in one picture; a refused pair is a grey tile,
+        and the message says why."""
+        from changer.folders import describe_error
+        from eval.cross_pairs import blend_pairs, choose_pairs, cross_frames
+        from eval.grid import save_grid
+
+        data_dir = (data_dir or "").strip() or self.default_data or ""
+        if not data_dir or not self.splits(data_dir):
+            raise user_error(self.data_hint(data_dir).replace("*", "").replace("`", ""))
+        methods = list(dict.fromkeys([*(methods or []), *_names(other_models)]))
+        if not splits or not methods:
+            raise user_error("Pick at least one split and one method.")
+        try:
+            chosen = choose_pairs(cross_frames(data_dir, list(splits)), int(pairs))
+            blends = blend_pairs(chosen, methods,
+                                 lambda done, total, what: progress(done / max(total, 1), desc=what))
+            sheet = save_grid(blends.sheet(), self.scratch.new() / "cross_pairs.png")
+        except (ValueError, OSError) as err:  # an unknown model, a split of one person, an unreadable frame
+            raise user_error(describe_error(err)) from err
+        refused = blends.refused()
+        n, m = len(chosen), len(blends.images)
+        message = f"Blended {n} pair{'s' * (n != 1)} × {m} method{'s' * (m != 1)}."
+        if n < int(pairs):
+            message = message[:-1] + " (every pair of different people the chosen splits allow)."
+        if refused:
+            message += " Refused: " + "; ".join(refused)
+        return CrossOutputs(sheet=str(sheet), message=message)

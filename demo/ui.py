@@ -118,6 +118,30 @@ def _evaluate_tab(service: EvaluateService) -> None:
               outputs=[table, bars, scatter, grid, csv, hint], show_progress_on=[hint],  # as for the blend
               concurrency_limit=1, concurrency_id="evaluate", api_name="evaluate")
     data.change(service.refresh_splits, inputs=data, outputs=[splits, hint])
+    _cross_section(service, data, splits, methods, other)
+
+
+def _cross_section(service: EvaluateService, data: gr.Textbox, splits: gr.CheckboxGroup,
+                   methods: gr.CheckboxGroup, other: gr.Textbox) -> None:
+    """Cross-identity blends of the chosen splits and methods: pictures only (no ground truth)."""
+    gr.Markdown(
+        "**Cross-identity blends**: one person's head on another person's body, through the whole "
+        "Blend pipeline with the dataset's label maps, a column per chosen method. There is no "
+        "ground truth for these, so no numbers: look at the neck, the hair and the outline."
+    )
+    with gr.Row():
+        pairs = number_slider(1, 12, 4, "Pairs", step=1, scale=3)
+        run = gr.Button("Blend cross-identity pairs", elem_id="cross-button", scale=1)
+    hint = gr.Markdown(elem_id="cross-hint")
+    sheet = gr.Image(label="Cross-identity blends", show_label=False, type="filepath", elem_id="cross-grid")
+
+    def _run(data_dir, chosen_splits, chosen_methods, n, other_models,
+             progress=gr.Progress()):  # noqa: B008 - Gradio finds the bar by this default
+        out = service.cross_pairs(data_dir, chosen_splits, chosen_methods, int(n), progress, other_models)
+        return out.sheet, out.message
+
+    run.click(_run, inputs=[data, splits, methods, pairs, other], outputs=[sheet, hint], show_progress_on=[hint],
+              concurrency_limit=1, concurrency_id="evaluate", api_name="cross_pairs")
 
 
 def build_demo(model_id: str | None = None, data_root: str | None = None) -> gr.Blocks:

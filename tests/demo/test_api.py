@@ -79,3 +79,18 @@ def test_choices_are_checked_by_the_app_not_against_the_startup_lists(app_url, t
     pair = (handle_file(str(d / "source_short_hair.png")), handle_file(str(d / "target_office.png")), None, None, None)
     with pytest.raises(Exception, match="Key colour: must be one of green, blue; got 'red'"):
         client.predict(*pair, "red", "target", 1.0, 0.0, 0.0, "original", "", "built-in", api_name="/blend")
+
+
+def test_cross_pairs_endpoint_returns_the_sheet_and_refuses_a_one_person_split(app_url, tmp_path):
+    from gradio_client import Client
+    from PIL import Image
+
+    from changer.data.synthetic import write_synthetic_dataset
+
+    client = Client(app_url, verbose=False)
+    sheet, message = client.predict("", ["test_hdtf"], ["paste"], 2, "", api_name="/cross_pairs")  # two people: 2 pairs
+    assert message == "Blended 2 pairs × 1 method."
+    assert Image.open(sheet).size == (3 * 256, 2 * (256 + 21))
+    solo = write_synthetic_dataset(tmp_path / "solo", {"test_green": 1}, size=64)
+    with pytest.raises(Exception, match="at least two people"):
+        client.predict(str(solo), ["test_green"], ["paste"], 2, "", api_name="/cross_pairs")

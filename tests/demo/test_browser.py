@@ -96,3 +96,11 @@ def test_evaluate_tab_shows_table_and_plot(page):
     page.wait_for_selector("text=unknown model 'no-such-model'", timeout=60_000)
     assert "psnr" in page.locator("#eval-table").inner_text().lower()
     assert "Error" not in page.locator("#eval-table").inner_text()
+
+
+def test_cross_identity_blends_show_a_sheet(page):
+    page.get_by_role("tab", name="Evaluate").click()
+    page.locator("#cross-button").click()
+    page.wait_for_selector("#cross-grid img", timeout=180_000)
+    # the app's data has two people, so two pairs of the four asked for
+    assert "Blended 2 pairs × 3 methods (every pair of different people" in page.locator("#cross-hint").inner_text()
