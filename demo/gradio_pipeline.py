@@ -223,6 +223,8 @@ class EvaluateOutputs:
     grid: str | None
     csv: str | None
     message: str
+    paired: Any = None
+    """Each method minus the first on the same frames (``eval.compare.against``)."""
 
 
 class EvaluateService:
@@ -296,6 +298,7 @@ class EvaluateService:
         counts once.
         """
         from changer.folders import describe_error
+        from eval.compare import against
         from eval.figures import bar_figure, scatter_figure
         from eval.grid import render_grid, save_grid
         from eval.runner import EvalRequest, run_evaluation
@@ -318,8 +321,10 @@ class EvaluateService:
             raise user_error(describe_error(err)) from err
         cached = f" ({len(result.cached)} of {len(result.cached) + len(result.computed)} results from the cache)" if result.cached else ""
         lpips = "" if result.lpips_available else f"\n\n**LPIPS unavailable:** {result.lpips_reason}"
+        reference = next(iter(dict.fromkeys(result.per_frame["method"])))
         return EvaluateOutputs(
             table=wide_table(result.summary),
+            paired=against(result.per_frame, reference),
             bars=bar_figure(result.summary, "psnr"),
             scatter=scatter_figure(result.summary, result.lpips_available),
             grid=str(grid),

@@ -102,6 +102,10 @@ def _evaluate_tab(service: EvaluateService) -> None:
     hint = gr.Markdown(found, elem_id="eval-hint")
     run = gr.Button("Evaluate", variant="primary", elem_id="eval-button")
     table = gr.Dataframe(label="Results (mean ± 95% CI)", elem_id="eval-table", wrap=True)
+    paired = gr.Dataframe(
+        label="Paired against the first method: each method minus it on the same frames, ± 95% interval over "
+              "frames, (share of frames where the method is better). Narrower than comparing the means above.",
+        elem_id="eval-paired", wrap=True)
     with gr.Row():
         bars = gr.Plot(label="Metrics per split", elem_id="eval-bars")
         scatter = gr.Plot(label="Trade-off")
@@ -112,10 +116,10 @@ def _evaluate_tab(service: EvaluateService) -> None:
 
     def _run(data_dir, chosen_splits, chosen_methods, n, other_models, progress=gr.Progress(track_tqdm=True)):
         out = service.evaluate(data_dir, chosen_splits, chosen_methods, int(n), progress, other_models)
-        return out.table, out.bars, out.scatter, out.grid, out.csv, out.message
+        return out.table, out.bars, out.scatter, out.grid, out.csv, out.paired, out.message
 
     run.click(_run, inputs=[data, splits, methods, max_frames, other],
-              outputs=[table, bars, scatter, grid, csv, hint], show_progress_on=[hint],  # as for the blend
+              outputs=[table, bars, scatter, grid, csv, paired, hint], show_progress_on=[hint],  # as for the blend
               concurrency_limit=1, concurrency_id="evaluate", api_name="evaluate")
     data.change(service.refresh_splits, inputs=data, outputs=[splits, hint])
     _cross_section(service, data, splits, methods, other)

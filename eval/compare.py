@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eval.stats import LOWER_IS_BETTER, mean_ci
+from eval.stats import LOWER_IS_BETTER, METRICS, mean_ci
 
 COLUMNS = ("split", "metric", "diff", "ci95_frames", "n_frames", "frames_better",
            "ci95_clips", "n_clips", "clips_better")
@@ -54,6 +54,27 @@ def paired(df: pd.DataFrame, a: str, b: str, metrics: Sequence[str] = ("psnr", "
             rows.append((split, metric, frames.mean, frames.ci95, frames.n, float((sign * diff > 0).mean()),
                          clips.ci95, clips.n, float((sign * by_clip > 0).mean())))
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def against(df: pd.DataFrame, reference: str, metrics: Sequence[str] = METRICS) -> pd.DataFrame:
+    """Every other method of ``df`` paired against ``reference``, for a table on screen: one
+    row per method and split, a ``"+diff ± ci95 (share of frames better)"`` text cell per
+    metric (the interval over frames). Metrics with no finite difference (LPIPS where it is
+    unavailable) are left out; the table is empty when ``df`` holds one method only."""
+    methods = [m for m in dict.fromkeys(df["method"]) if m != reference]
+    records: list[dict[str, str]] = []
+    shown: list[str] = []
+    for method in methods:
+        table = paired(df, method, reference, [m for m in metrics if m in df.columns])
+        for split, rows in table.groupby("split", sort=False):
+            record = {"method": method, "minus": reference, "split": str(split)}
+            for r in rows.itertuples(index=False):
+                digits = 2 if r.metric.startswith("psnr") else 4
+                record[r.metric] = f"{r.diff:+.{digits}f} ± {r.ci95_frames:.{digits}f} ({r.frames_better:.0%})"
+                shown += [] if r.metric in shown else [r.metric]
+            records.append(record)
+    columns = ["method", "minus", "split", *[m for m in metrics if m in shown]]
+    return pd.DataFrame(records, columns=columns).fillna("")
 
 
 def markdown(table: pd.DataFrame, a: str, b: str) -> str:

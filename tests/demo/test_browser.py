@@ -88,6 +88,8 @@ def test_evaluate_tab_shows_table_and_plot(page):
     page.wait_for_selector("#eval-bars .js-plotly-plot", timeout=60_000)
     table = page.locator("#eval-table").inner_text()
     assert "psnr" in table.lower()
+    paired = page.locator("#eval-paired").inner_text()  # the other methods minus the first (default)
+    assert "laplacian" in paired and "default" in paired and " ± " in paired
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "evaluate_tab.png"), full_page=True)
     # a refused run (a model typed wrong) keeps the results on view
@@ -100,6 +102,7 @@ def test_evaluate_tab_shows_table_and_plot(page):
 
 def test_cross_identity_blends_show_a_sheet(page):
     page.get_by_role("tab", name="Evaluate").click()
+    page.locator("#eval-other textarea").fill("")  # the page is shared: an earlier test typed a wrong name
     page.locator("#cross-button").click()
     page.wait_for_selector("#cross-grid img", timeout=180_000)
     # the app's data has two people, so two pairs of the four asked for

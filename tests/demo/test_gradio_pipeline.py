@@ -124,6 +124,10 @@ def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path, monkeyp
     out = service.evaluate("  ", ["test_hdtf"], ["paste"], 1, quiet)  # blank: the default dataset
     assert "Evaluated" in out.message
     assert Path(out.grid).parent.parent == Path(out.csv).parent.parent == service.scratch.root
+    assert out.paired.empty  # one method: nothing to pair
+    two = service.evaluate("", ["test_hdtf"], ["paste", "inpaint"], 2, quiet)
+    assert list(two.paired["method"]) == ["inpaint"] and list(two.paired["minus"]) == ["paste"]
+    assert " ± " in two.paired["psnr"].iloc[0]
     twice = service.evaluate(str(synthetic_data), ["test_hdtf"], ["paste"], 1, quiet, " paste,\n")
     assert "Evaluated 1 method" in twice.message  # a name ticked and typed counts once
     with pytest.raises(gr.Error, match=r"unknown split\(s\) \['val'\]; .* has \["):

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eval.compare import clip_of, main, paired
+from eval.compare import against, clip_of, main, paired
 
 
 def _table() -> pd.DataFrame:
@@ -43,3 +43,18 @@ def test_missing_method_and_cli(tmp_path, capsys):
     assert "| s | psnr | +0.50 |" in out
     assert main([str(path), "--a", "a", "--b", "zzz"]) == 2
     assert "not in the table" in capsys.readouterr().err
+
+
+def test_against_pairs_every_other_method_with_the_reference_for_the_screen():
+    table = _table()
+    table.loc[table.method == "b", "lpips"] = np.nan  # unavailable for one method: no lpips difference
+    third = table[table.method == "a"].assign(method="c", psnr=lambda d: d.psnr - 3.0)
+    shown = against(pd.concat([table, third]), "b")
+    assert list(shown.columns) == ["method", "minus", "split", "psnr"]
+    assert list(shown.method) == ["a", "c"] and set(shown.minus) == {"b"}
+    a, c = shown.psnr
+    half = paired(_table(), "a", "b", ["psnr"]).ci95_frames.iloc[0]
+    assert a == f"+0.50 ± {half:.2f} (67%)"
+    assert c.startswith("-2.50 ± ") and c.endswith("(0%)")
+    alone = against(_table()[_table().method == "b"], "b")
+    assert alone.empty and list(alone.columns) == ["method", "minus", "split"]
