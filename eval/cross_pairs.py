@@ -21,6 +21,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ from tqdm.auto import tqdm
 
 from changer.cli import data_root, out_path
 from changer.data.preview import label_tile
+from changer.folders import describe_error
+from eval.grid import save_grid
 from eval.runner import evenly_spaced
 
 TILE = 256
@@ -107,8 +110,8 @@ class CrossBlends:
         result), every tile captioned; a refused blend is a grey tile."""
         rows = []
         for i, pair in enumerate(self.pairs):
-            tiles = [label_tile(fit(_image(pair.source), tile), f"source {pair.source.frame_id}"),
-                     label_tile(fit(_image(pair.target), tile), f"target {pair.target.frame_id}")]
+            tiles = [label_tile(_picture(pair.source, tile), f"source {pair.source.frame_id}"),
+                     label_tile(_picture(pair.target, tile), f"target {pair.target.frame_id}")]
             for method, images in self.images.items():
                 img = images[i]
                 tiles.append(label_tile(refused_tile(tile) if img is None else fit(img, tile),
@@ -129,17 +132,22 @@ def fit(img: np.ndarray, side: int) -> np.ndarray:
     return out
 
 
-def refused_tile(side: int) -> np.ndarray:
-    """A grey square saying "refused" (the reason is in :meth:`CrossBlends.refused`)."""
+def refused_tile(side: int, word: str = "refused") -> np.ndarray:
+    """A grey square saying ``word`` (the reason is in :meth:`CrossBlends.refused`)."""
     out = np.full((side, side, 3), 200, np.uint8)
     scale = side / 256
-    cv2.putText(out, "refused", (int(side * 0.3), side // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.8 * scale,
+    width = cv2.getTextSize(word, cv2.FONT_HERSHEY_SIMPLEX, 0.8 * scale, max(1, round(2 * scale)))[0][0]
+    cv2.putText(out, word, ((side - width) // 2, side // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.8 * scale,
                 (90, 90, 90), max(1, round(2 * scale)), cv2.LINE_AA)
     return out
 
 
-def _image(frame: Any) -> np.ndarray:
-    return frame.load_image()
+def _picture(frame: Any, side: int) -> np.ndarray:
+    """A frame's picture fitted into the tile, or a grey "unreadable" tile."""
+    try:
+        return fit(frame.load_image(), side)
+    except (ValueError, OSError):
+        return refused_tile(side, "unreadable")
 
 
 def blend_pairs(pairs: Sequence[Pair], methods: Sequence[str], progress: ProgressFn | None = None,
@@ -149,34 +157,55 @@ def blend_pairs(pairs: Sequence[Pair], methods: Sequence[str], progress: Progres
     with the frames' label maps.
 
     All methods are loaded before the first blend, so a wrong name fails at once. A pair the
-    pipeline refuses (:class:`~changer.imageio.InputError`) is recorded, not raised.
+    pipeline refuses (:class:`~changer.imageio.InputError`), or whose frames cannot be read,
+    is recorded with its reason, not raised: the other pairs are still shown.
     """
     from changer.blenders import load_blender
-    from changer.imageio import InputError
     from changer.pipeline import HeadBlendingPipeline
     from eval.runner import method_specs
 
     pipes = {spec.label: HeadBlendingPipeline(load_blender(spec.model_id)) for spec in method_specs(list(methods))}
     result = CrossBlends(list(pairs))
-    loaded = [(p.source.load_pair(), p.target.load_pair()) for p in pairs]
+    loaded = [_load(pair) for pair in pairs]
     total, done = len(pipes) * len(loaded), 0
     for label, pipe in pipes.items():
         images: list[np.ndarray | None] = []
         problems: list[str | None] = []
-        for pair, ((src, src_lab), (tgt, tgt_lab)) in zip(pairs, loaded, strict=True):
+        for pair, frames in zip(pairs, loaded, strict=True):
             if progress is not None:
                 progress(done, total, f"{label}: {pair.name}")
-            try:
-                images.append(pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=options).image)
-                problems.append(None)
-            except InputError as err:
-                images.append(None)
-                problems.append(str(err))
+            image, problem = _blend(pipe, frames, options)
+            images.append(image)
+            problems.append(problem)
             done += 1
         result.images[label], result.problems[label] = images, problems
     if progress is not None:
         progress(total, total, "done")
     return result
+
+
+Loaded = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | str
+
+
+def _load(pair: Pair) -> Loaded:
+    """Both frames' pictures and label maps, or why they cannot be read."""
+    try:
+        return pair.source.load_pair(), pair.target.load_pair()
+    except (ValueError, OSError) as err:
+        return describe_error(err)
+
+
+def _blend(pipe: Any, frames: Loaded, options: Any) -> tuple[np.ndarray | None, str | None]:
+    """``(result, None)``, or ``(None, why)`` for a pair that could not be read or was refused."""
+    from changer.imageio import InputError
+
+    if isinstance(frames, str):
+        return None, frames
+    (src, src_lab), (tgt, tgt_lab) = frames
+    try:
+        return pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=options).image, None
+    except InputError as err:
+        return None, str(err)
 
 
 def cross_frames(data_root: str | Path, splits: Sequence[str]) -> list[Any]:
@@ -197,29 +226,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", required=True, type=out_path, help="PNG to write")
     args = p.parse_args(argv)
     try:
-        pairs = choose_pairs(cross_frames(data_root(args.data), _csv(args.splits)), args.pairs)
         methods = _csv(args.methods)
         if not methods:
             raise ValueError("--methods: give at least one method")
-    except (ValueError, FileNotFoundError, SystemExit) as err:  # data_root exits when there is no dataset
-        print(f"eval.cross_pairs: {err}", file=sys.stderr)
+        pairs = choose_pairs(cross_frames(data_root(args.data), _csv(args.splits)), args.pairs)
+        with tqdm(total=0, unit="blend", desc="cross pairs") as bar:
+            blends = blend_pairs(pairs, methods, partial(_advance, bar))
+        save_grid(blends.sheet(), args.out)
+    except (ValueError, OSError, SystemExit) as err:  # data_root exits when there is no dataset
+        print(f"eval.cross_pairs: {describe_error(err)}", file=sys.stderr)
         return 2
-    with tqdm(total=0, unit="blend", desc="cross pairs") as bar:
-        def progress(done: int, total: int, desc: str) -> None:
-            bar.total = total
-            bar.set_description(desc, refresh=False)
-            bar.update(done - bar.n)
-
-        blends = blend_pairs(pairs, methods, progress)
-    from eval.grid import save_grid
-
-    save_grid(blends.sheet(), args.out)
     for pair in pairs:
         print(pair.name)
     for line in blends.refused():
         print(f"refused: {line}")
     print(f"wrote {args.out}")
     return 0
+
+
+def _advance(bar: Any, done: int, total: int, desc: str) -> None:
+    bar.total = total
+    bar.set_description(desc, refresh=False)
+    bar.update(done - bar.n)
 
 
 def _csv(text: str) -> list[str]:

@@ -126,3 +126,19 @@ def test_command_writes_the_sheet_and_refuses_bad_requests(synthetic_data: Path,
     with pytest.raises(SystemExit):
         main(["--data", str(synthetic_data), "--out", " "])  # a blank name would write into the current folder
     assert len(TalkingHeads(synthetic_data).frames("test_hdtf")) == 6  # the data is only read
+
+
+def test_an_unreadable_frame_costs_only_its_pairs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_synthetic_dataset(tmp_path / "data", {"test_hdtf": 3}, size=64)
+    broken = sorted((root / "frames").glob("*/0003.jpg"))[0]
+    broken.write_bytes(b"not a picture")
+    out = tmp_path / "sheet.png"
+    assert main(["--data", str(root), "--splits", "test_hdtf", "--methods", "paste", "--pairs", "3",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    refused = [line for line in printed.splitlines() if line.startswith("refused:")]
+    assert len(refused) == 2 and all("unreadable image" in line for line in refused)  # 2 of 3 pairs use it
+    sheet = np.asarray(Image.open(out))
+    assert sheet.shape[0] == 3 * (TILE + TILE // 12)
+    assert main(["--data", str(root), "--splits", "test_hdtf", "--methods", "nonsense", "--out", str(out)]) == 2
+    assert "unknown model 'nonsense'" in capsys.readouterr().err
