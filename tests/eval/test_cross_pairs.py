@@ -130,7 +130,7 @@ def test_command_writes_the_sheet_and_refuses_bad_requests(synthetic_data: Path,
 
 def test_an_unreadable_frame_costs_only_its_pairs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = write_synthetic_dataset(tmp_path / "data", {"test_hdtf": 3}, size=64)
-    broken = sorted((root / "frames").glob("*/0003.jpg"))[0]
+    broken = min((root / "frames").glob("*/0003.jpg"))
     broken.write_bytes(b"not a picture")
     out = tmp_path / "sheet.png"
     assert main(["--data", str(root), "--splits", "test_hdtf", "--methods", "paste", "--pairs", "3",
