@@ -55,6 +55,7 @@ from changer.data.sample import SampleConfig, on_black, on_key, to_gray
 from changer.imageio import ImageSource, InputError, LoadedImage, load_image, load_labels, read_image
 from changer.inputs import DEFAULT_KEY_COLOR, RGB, BlendInputs
 from changer.letterbox import find_bars
+from changer.neck import tint_neck
 from changer.orientation import turn, turn_box, upright_turns
 from changer.parsing.face_check import face_problem
 from changer.parsing.parser import other_faces
@@ -119,6 +120,10 @@ class BlendOptions:
             1%): a photo's soft hair edge reaches a few pixels past the parser's label and
             would otherwise stay as a ghost outline of the old hair. Only where the
             background beyond is smooth (:data:`BUSY_BACKGROUND`).
+        neck_tint: how far the generated neck's colour is moved toward the new face's
+            (:func:`changer.neck.tint_neck`; 0 = as the network drew it, 1 = the same
+            median chroma): the network draws necks washed out, gray or bluish under a new
+            chin.
         upright: turn a photo whose person lies on their side or upside down upright
             before blending (:func:`changer.orientation.upright_turns`); a turned target's
             result is turned back, so it has the target's shape and orientation.
@@ -137,6 +142,7 @@ class BlendOptions:
     mend_seam: bool = True
     seam_line_level: float | None = 16.0
     background_margin: float = 0.03
+    neck_tint: float = 1.0
     upright: bool = True
 
 
@@ -346,7 +352,9 @@ class HeadBlendingPipeline:
             crop = _crop_layers(tgt, tgt_lab, layer, window, res, key)
             lightness = tone.head_curve(src, src_lab, tgt, tgt_lab) if opts.color_reference == "target" else None
             notes += _lightness_notes(lightness)
-            face = None if lightness is None else warp_mask(L.main_face_mask(src_lab), _compose(to_win, matrix), (res, res))
+            src_face = L.main_face_mask(src_lab)
+            face = None if src_face is None else warp_mask(src_face, _compose(to_win, matrix), (res, res))
+            neck = warp_mask(src_lab == L.NECK, _compose(to_win, matrix), (res, res))
             inputs = build_inputs(crop, aligned.rgb, aligned.mask, key, opts.color_reference, chroma_setting,
                                   face_curve=(lightness, face))
         with clock("model"):
@@ -360,7 +368,8 @@ class HeadBlendingPipeline:
             opts = BlendOptions(**{**opts.__dict__, "output_background": "original"})
         with clock("composite"):
             return _assemble(tgt, tgt_lab, layer, raw, inputs, window, key, bg, opts, chroma_setting,
-                             self.blender.name, notes, out_key=key if opts.key_color is None else _rgb(opts.key_color))
+                             self.blender.name, notes, out_key=key if opts.key_color is None else _rgb(opts.key_color),
+                             neck_face=None if face is None else (neck, face))
 
 
 # --------------------------------------------------------------------------- helpers: options
@@ -475,6 +484,8 @@ def _check_options(opts: BlendOptions, background: Any) -> BlendOptions:
         raise InputError(f"seam_line_level must be None or at least 0 gray levels, got {opts.seam_line_level!r}")
     if not 0 <= opts.background_margin <= MAX_BACKGROUND_MARGIN:
         raise InputError(f"background_margin must be in [0, {MAX_BACKGROUND_MARGIN}], got {opts.background_margin!r}")
+    if not 0 <= opts.neck_tint <= 1:
+        raise InputError(f"neck_tint must be in [0, 1], got {opts.neck_tint!r}")
     if not 0 <= opts.edge_softness <= MAX_EDGE_SOFTNESS:
         raise InputError(f"edge_softness must be in [0, {MAX_EDGE_SOFTNESS}] pixels, got {opts.edge_softness!r}")
     return BlendOptions(**{**opts.__dict__, "output_background": out})
@@ -910,10 +921,13 @@ def _cover(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def _assemble(
     tgt: np.ndarray, tgt_lab: np.ndarray, layer: _Layer, raw: np.ndarray, inputs: BlendInputs, window: Window,
     key: RGB, bg: np.ndarray | None, opts: BlendOptions, chroma_setting: bool, method: str, notes: list[str],
-    out_key: RGB,
+    out_key: RGB, neck_face: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> BlendResult:
     """Steps g–i: key the blender's output (on the working ``key``), bring it to full
-    resolution and composite (the foreground and the key background on ``out_key``)."""
+    resolution and composite (the foreground and the key background on ``out_key``).
+
+    ``neck_face``: the source's neck and face masks carried into the window, for
+    :func:`changer.neck.tint_neck`."""
     h, w = tgt.shape[:2]
     side = window[2]
     if chroma_setting:
@@ -921,6 +935,10 @@ def _assemble(
         fg_w = unmix(raw, alpha_w, key)
         if opts.mend_seam:
             fg_w = mend_head_seam(fg_w, alpha_w, inputs.head_mask, opts.seam_line_level)
+        if neck_face is not None:
+            person, head = alpha_w > 0.5, inputs.head_mask
+            fg_w = tint_neck(fg_w, neck_face[0] & inputs.hole & ~head & person, neck_face[1] & head & person,
+                             opts.neck_tint)
         fg_w, alpha_w = chroma.soften_edges(fg_w, alpha_w, opts.edge_softness)
     else:
         alpha_w, fg_w = np.ones(raw.shape[:2], np.float32), raw

@@ -10,7 +10,11 @@ three regions:
 
 * ``psnr``: the whole picture;
 * ``psnr_outline``: within :data:`BAND` px of the head/background boundary, either side;
-* ``psnr_seam``: within :data:`BAND` px of both the head and the neck/body (the jaw).
+* ``psnr_seam``: within :data:`BAND` px of both the head and the neck/body (the jaw);
+* ``psnr_neck``: the neck (its label), which the network draws inside the hole;
+* ``neck_ab_err``: CIELAB a*b* distance (0..255 scale) between the median colours of the
+  result's and the frame's neck: whether the drawn neck has the neck's hue, whatever its
+  shading (:func:`changer.neck.tint_neck`).
 
 A frame blended back exactly scores an infinite PSNR, which the paired comparison leaves out.
 
@@ -41,7 +45,7 @@ from eval.metrics import psnr, psnr_region
 BAND = 3
 """Half-width (pixels) of the outline and seam bands."""
 
-METRICS = ("psnr", "psnr_outline", "psnr_seam")
+METRICS = ("psnr", "psnr_outline", "psnr_seam", "psnr_neck", "neck_ab_err")
 
 
 def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
@@ -92,14 +96,24 @@ def regions(labels: np.ndarray) -> dict[str, np.ndarray]:
     """The boolean masks scored besides the whole picture: ``outline``, head pixels within
     :data:`BAND` px of the background and background pixels within :data:`BAND` px of the
     head; ``seam``, pixels of any class within :data:`BAND` px of both the head and the
-    neck/body (it overlaps the outline band where the jaw meets the background)."""
+    neck/body (it overlaps the outline band where the jaw meets the background); ``neck``,
+    the neck label."""
     head, background, body = L.head_mask(labels), labels == L.BACKGROUND, L.neck_body_mask(labels)
     to_background = cv2.distanceTransform((~background).astype(np.uint8), cv2.DIST_L2, 3)
     to_head = cv2.distanceTransform((~head).astype(np.uint8), cv2.DIST_L2, 3)
     outline = (head & (to_background <= BAND)) | (background & (to_head <= BAND))
     side = 2 * BAND + 1
     seam = _grow(head, side) & _grow(body, side)
-    return {"outline": outline, "seam": seam}
+    return {"outline": outline, "seam": seam, "neck": labels == L.NECK}
+
+
+def ab_distance(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
+    """CIELAB a*b* distance (OpenCV's 0..255 scale) between the median colours of RGB
+    pictures ``a`` and ``b`` over ``mask``; NaN for an empty mask."""
+    if not mask.any():
+        return float("nan")
+    ab = [np.median(cv2.cvtColor(x, cv2.COLOR_RGB2LAB)[mask][:, 1:].astype(np.float64), axis=0) for x in (a, b)]
+    return float(np.linalg.norm(ab[0] - ab[1]))
 
 
 def _grow(mask: np.ndarray, side: int) -> np.ndarray:
@@ -125,7 +139,8 @@ def self_blend(pipe: Any, frames: Sequence[Any], variants: Sequence[tuple[str, d
             out = pipe(src, img, source_labels=src_labels, target_labels=labels,
                        options=BlendOptions(**overrides)).image
             rows.append({"method": name, "split": frame.split, "frame_id": f"{frame.clip_id}/{frame.frame_id}",
-                         "psnr": psnr(out, img), **{f"psnr_{k}": psnr_region(out, img, m) for k, m in masks.items()}})
+                         "psnr": psnr(out, img), **{f"psnr_{k}": psnr_region(out, img, m) for k, m in masks.items()},
+                         "neck_ab_err": ab_distance(out, img, masks["neck"])})
     return pd.DataFrame(rows)
 
 

@@ -30,7 +30,7 @@ METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "psnr_region", "ssim_region
 SUMMARY_COLUMNS: tuple[str, ...] = ("method", "split", "metric", "mean", "ci95", "n", "n_inf", "n_nan")
 """Columns of :func:`summarize`'s table."""
 
-LOWER_IS_BETTER: frozenset[str] = frozenset({"lpips", "lpips_region"})
+LOWER_IS_BETTER: frozenset[str] = frozenset({"lpips", "lpips_region", "neck_ab_err"})
 """Metrics where smaller is better (all others: larger is better)."""
 
 

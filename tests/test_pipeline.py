@@ -869,3 +869,37 @@ def test_other_people_in_a_photo_are_noted(pipe: HeadBlendingPipeline, monkeypat
     assert seen == [src.shape, tgt.shape]
     assert [n for n in result.notes if "faces" in n] == [
         "the target photo shows 3 faces: only one person's head was replaced (crop the photo to the person you want)"]
+
+
+class _GrayFill:
+    """A blender that paints the whole hole a washed-out gray and pastes the head in colour,
+    as the network's neck under a new chin looks."""
+
+    name, resolution, key_color = "gray-fill", 128, None
+
+    def __call__(self, inputs):
+        out = inputs.target.copy()
+        out[inputs.hole] = (150, 150, 160)
+        out[inputs.head_mask] = inputs.head_rgb[inputs.head_mask]
+        return out
+
+
+def test_the_generated_neck_is_tinted_inside_the_hole_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    pipe = HeadBlendingPipeline(_GrayFill())
+    seen: list[tuple[np.ndarray, np.ndarray, float]] = []
+    real = pipeline_module.tint_neck
+    monkeypatch.setattr(pipeline_module, "tint_neck",
+                        lambda fg, neck, face, s: seen.append((neck, face, s)) or real(fg, neck, face, s))
+    src, src_lab = _source()
+    tgt, tgt_lab = _person(200, 2)
+    result = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
+    neck, face, strength = seen[-1]
+    assert strength == 1.0 and neck.sum() > 50 and face.sum() > 200
+    assert not (neck & result.inputs.head_mask).any() and not (neck & ~result.inputs.hole).any()
+    assert not (face & ~result.inputs.head_mask).any()
+    plain = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(neck_tint=0.0))
+    differs = (plain.image != result.image).any(axis=2)
+    assert differs.any() and not (differs & ~result.masks["blend_region"]).any()
+    for bad in (-0.1, 1.5, float("nan")):
+        with pytest.raises(InputError, match="neck_tint must be in"):
+            pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(neck_tint=bad))

@@ -13,7 +13,7 @@ from changer import labels as L
 from changer.blenders import BaselineBlender
 from changer.data.dataset import TalkingHeads
 from changer.pipeline import HeadBlendingPipeline
-from eval.self_blend import BAND, METRICS, main, parse_variant, regions, self_blend
+from eval.self_blend import BAND, METRICS, ab_distance, main, parse_variant, regions, self_blend
 
 
 def test_parse_variant() -> None:
@@ -49,6 +49,17 @@ def test_regions_follow_the_head_outline_and_the_jaw() -> None:
     assert (to_person[outline & background] <= BAND).all() and (outline & background).sum() > 50
     assert not (outline & (labels == L.NECK)).any()
     assert masks["seam"][48, 40] and not masks["seam"][10, 40] and not masks["seam"][75, 40]
+
+
+def test_ab_distance_sees_hue_not_lightness() -> None:
+    skin = np.full((20, 20, 3), (205, 150, 125), np.uint8)
+    mask = np.zeros((20, 20), bool)
+    mask[5:15, 5:15] = True
+    darker = (skin * 0.7).astype(np.uint8)  # shading: a small a*b* move only
+    gray = np.full_like(skin, 150)
+    assert ab_distance(skin, skin, mask) == 0
+    assert ab_distance(darker, skin, mask) < 8 < 20 < ab_distance(gray, skin, mask)
+    assert np.isnan(ab_distance(gray, skin, np.zeros_like(mask)))  # nothing to compare
 
 
 def test_self_blend_rows_and_variants(synthetic_data: Path) -> None:
