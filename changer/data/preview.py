@@ -18,9 +18,11 @@ def label_tile(img: np.ndarray, text: str) -> np.ndarray:
     h, w = img.shape[:2]
     bar = np.full((max(h // 12, 14), w, 3), 255, np.uint8)
     scale = bar.shape[0] / 30
-    width = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0]
-    if width > w - 6:
-        scale *= (w - 6) / width
+    for _ in range(4):  # text width is not proportional to the scale (a 1 px stroke at any size)
+        width = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0]
+        if width <= w - 6:
+            break
+        scale *= 0.98 * (w - 6) / width
     cv2.putText(bar, text, (3, int(bar.shape[0] * 0.75)), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv2.LINE_AA)
     return np.vstack([bar, img])
 
