@@ -8,6 +8,7 @@ from demo.components import checkbox_group, choice_radio, number_slider, photo_i
 from demo.examples import blend_examples
 from demo.gpu import gpu
 from demo.gradio_pipeline import DEFAULT_EDGE_SOFTNESS, BlendService, EvaluateService, default_model_id
+from eval.stats import METRICS
 
 INTRO = """
 # CHANGER · head blending with chroma keying
@@ -101,8 +102,9 @@ def _evaluate_tab(service: EvaluateService) -> None:
                        value="", elem_id="eval-other")
     hint = gr.Markdown(found, elem_id="eval-hint")
     run = gr.Button("Evaluate", variant="primary", elem_id="eval-button")
-    table = gr.Dataframe(label="Results (mean ± 95% CI)", elem_id="eval-table", wrap=True)
-    paired = gr.Dataframe(
+    table = gr.Dataframe(label="Results (mean ± 95% CI)", elem_id="eval-table", wrap=True,
+                         headers=["method", "split", *METRICS])  # before a run: names, not Gradio's 1, 2, 3
+    paired = gr.Dataframe(headers=["method", "minus", "split", *METRICS],
         label="Paired against the first method: each method minus it on the same frames, ± 95% interval over "
               "frames, (share of frames where the method is better). Narrower than comparing the means above.",
         elem_id="eval-paired", wrap=True)
