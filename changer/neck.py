@@ -13,7 +13,8 @@ session 19).
 
 Where the neck is: the source's own neck (its label map's neck class), carried along with
 the head by the alignment, inside the generated region. The shift fades in over a few
-pixels from that region's border, and pixels whose colour is far from both the face's and
+pixels from that region's border (not from the chin, where neck and face should join in
+one hue), and pixels whose colour is far from both the face's and
 the neck's (a scarf, a collar of another colour) are left as they are.
 """
 
@@ -35,9 +36,12 @@ which a pixel is taken for something else than skin and keeps its colour."""
 
 def tint_neck(fg: np.ndarray, neck: np.ndarray, face: np.ndarray, strength: float = 1.0) -> np.ndarray:
     """``fg`` (``HxWx3 uint8`` RGB) with the chroma of its ``neck`` pixels moved toward the
-    chroma of its ``face`` pixels by ``strength`` (0: unchanged, 1: the medians equal).
+    chroma of its ``face`` pixels by ``strength`` (0: unchanged; 1: the neck's inner part,
+    past the fade, gets the face's median chroma).
 
-    Only the ``neck`` pixels change; the others are returned bit for bit.
+    The shift fades in from the neck's borders except where it meets the face (under the
+    chin the two should join in one hue). Only the ``neck`` pixels change; the others are
+    returned bit for bit.
     """
     if strength <= 0 or neck.sum() < MIN_PIXELS or face.sum() < MIN_PIXELS:
         return fg
@@ -47,7 +51,7 @@ def tint_neck(fg: np.ndarray, neck: np.ndarray, face: np.ndarray, strength: floa
     ab = lab[..., 1:]
     face_ab, neck_ab = np.median(ab[face], axis=0), np.median(ab[neck], axis=0)
     near = np.minimum(np.linalg.norm(ab[box] - face_ab, axis=-1), np.linalg.norm(ab[box] - neck_ab, axis=-1)) <= FAR
-    weight = _fade(neck[box], max(1.0, FADE * max(fg.shape[:2]))) * near * strength
+    weight = _fade(neck, face, max(1.0, FADE * max(fg.shape[:2])))[box] * near * strength
     out = fg.copy()
     region = lab[box]
     region[..., 1:] += weight[..., None] * (face_ab - neck_ab)
@@ -57,7 +61,8 @@ def tint_neck(fg: np.ndarray, neck: np.ndarray, face: np.ndarray, strength: floa
     return out
 
 
-def _fade(mask: np.ndarray, width: float) -> np.ndarray:
-    """0 outside ``mask``, rising to 1 at ``width`` pixels inside it."""
-    inside = cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    return np.clip(inside / width, 0.0, 1.0).astype(np.float32)
+def _fade(mask: np.ndarray, keep: np.ndarray, width: float) -> np.ndarray:
+    """0 outside ``mask``, rising to 1 at ``width`` pixels from the nearest pixel that is in
+    neither ``mask`` nor ``keep`` (no fade towards ``keep``; the picture's edge counts as outside)."""
+    inside = cv2.distanceTransform(np.pad(mask | keep, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    return np.where(mask, np.clip(inside / width, 0.0, 1.0), 0.0).astype(np.float32)

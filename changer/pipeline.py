@@ -121,9 +121,10 @@ class BlendOptions:
             would otherwise stay as a ghost outline of the old hair. Only where the
             background beyond is smooth (:data:`BUSY_BACKGROUND`).
         neck_tint: how far the generated neck's colour is moved toward the new face's
-            (:func:`changer.neck.tint_neck`; 0 = as the network drew it, 1 = the same
-            median chroma): the network draws necks washed out, gray or bluish under a new
-            chin.
+            (:func:`changer.neck.tint_neck`; 0 = as the network drew it, 1 = the face's
+            median chroma inside the neck): the network draws necks washed out, gray or
+            bluish under a new chin. Chroma-key models only (a ``no_chroma`` model's output
+            is pasted as it is).
         upright: turn a photo whose person lies on their side or upside down upright
             before blending (:func:`changer.orientation.upright_turns`); a turned target's
             result is turned back, so it has the target's shape and orientation.

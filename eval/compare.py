@@ -70,7 +70,8 @@ def against(df: pd.DataFrame, reference: str, metrics: Sequence[str] = METRICS) 
             record = {"method": method, "minus": reference, "split": str(split)}
             for r in rows.itertuples(index=False):
                 digits = 2 if r.metric.startswith("psnr") else 4
-                record[r.metric] = f"{r.diff:+.{digits}f} ± {r.ci95_frames:.{digits}f} ({r.frames_better:.0%})"
+                spread = "" if np.isnan(r.ci95_frames) else f" ± {r.ci95_frames:.{digits}f}"  # one frame: no interval
+                record[r.metric] = f"{r.diff:+.{digits}f}{spread} ({r.frames_better:.0%})"
                 shown += [] if r.metric in shown else [r.metric]
             records.append(record)
     columns = ["method", "minus", "split", *[m for m in metrics if m in shown]]

@@ -164,7 +164,8 @@ def blend_pairs(pairs: Sequence[Pair], methods: Sequence[str], progress: Progres
     from changer.pipeline import HeadBlendingPipeline
     from eval.runner import method_specs
 
-    pipes = {spec.label: HeadBlendingPipeline(load_blender(spec.model_id)) for spec in method_specs(list(methods))}
+    unique = list(dict.fromkeys(methods))  # a name given twice is one column
+    pipes = {spec.label: HeadBlendingPipeline(load_blender(spec.model_id)) for spec in method_specs(unique)}
     result = CrossBlends(list(pairs))
     loaded = [_load(pair) for pair in pairs]
     total, done = len(pipes) * len(loaded), 0

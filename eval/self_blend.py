@@ -138,7 +138,7 @@ def self_blend(pipe: Any, frames: Sequence[Any], variants: Sequence[tuple[str, d
         for name, overrides in variants:
             out = pipe(src, img, source_labels=src_labels, target_labels=labels,
                        options=BlendOptions(**overrides)).image
-            rows.append({"method": name, "split": frame.split, "frame_id": f"{frame.clip_id}/{frame.frame_id}",
+            rows.append({"method": name, "split": frame.split, "frame_id": frame.frame_id,
                          "psnr": psnr(out, img), **{f"psnr_{k}": psnr_region(out, img, m) for k, m in masks.items()},
                          "neck_ab_err": ab_distance(out, img, masks["neck"])})
     return pd.DataFrame(rows)

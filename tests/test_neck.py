@@ -47,11 +47,14 @@ def test_the_neck_takes_the_faces_chroma_and_keeps_its_lightness() -> None:
     assert np.abs(_ab(half, core) - middle).max() <= 2
 
 
-def test_the_shift_fades_in_at_the_border() -> None:
+def test_the_shift_fades_in_at_the_border_but_not_under_the_chin() -> None:
     img, neck, face = _picture()
     out = tint_neck(img, neck, face)
-    moved = np.abs(out.astype(int) - img).sum(axis=2)
-    assert moved[51, 48] < moved[65, 48]  # one pixel inside the top edge against the middle
+    moved = np.abs(out.astype(int) - img).sum(axis=2).astype(float)
+    middle = moved[62:68, 45:51].mean()
+    assert moved[79, 45:51].mean() < 0.8 * middle  # the bottom row, beside the rest of the body
+    assert moved[62:68, 36].mean() < 0.8 * middle  # the outer column, beside the background
+    assert moved[50, 45:51].mean() > 0.9 * middle  # the top row, just under the chin: full shift
 
 
 def test_other_colours_inside_the_neck_keep_theirs() -> None:

@@ -13,16 +13,22 @@ from changer.inputs import Sample
 COLUMNS = ("target T", "labels", "hole + H2", "input X", "colour ref C", "body ref B", "ground truth")
 
 
+MIN_CAPTION_SCALE = 0.1
+"""Captions are not set smaller than this OpenCV font scale (about 3 px letters): past it a
+tile too narrow for its caption shows the caption's start."""
+
+
 def label_tile(img: np.ndarray, text: str) -> np.ndarray:
     """``img`` with a caption bar on top; a caption too long for the tile is set smaller."""
     h, w = img.shape[:2]
     bar = np.full((max(h // 12, 14), w, 3), 255, np.uint8)
     scale = bar.shape[0] / 30
-    for _ in range(4):  # text width is not proportional to the scale (a 1 px stroke at any size)
+    room = max(w - 6, 1)
+    for _ in range(12):  # text width is not proportional to the scale (a 1 px stroke at any size)
         width = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0]
-        if width <= w - 6:
+        if width <= room or scale <= MIN_CAPTION_SCALE:
             break
-        scale *= 0.98 * (w - 6) / width
+        scale = max(MIN_CAPTION_SCALE, scale * 0.95 * room / width)
     cv2.putText(bar, text, (3, int(bar.shape[0] * 0.75)), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv2.LINE_AA)
     return np.vstack([bar, img])
 

@@ -122,3 +122,5 @@ def test_a_long_caption_is_set_smaller_to_fit_its_tile() -> None:
     assert ink.max() < 96 - 2  # the last letter ends inside the tile
     short = label_tile(tile, "gt")[:bar_rows]
     assert (short < 128).any()
+    tiny = label_tile(np.zeros((4, 4, 3), np.uint8), "sadtalker-wda-aoc-000/0123")  # no room at all: no error
+    assert tiny.shape == (14 + 4, 4, 3)

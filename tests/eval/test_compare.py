@@ -56,5 +56,7 @@ def test_against_pairs_every_other_method_with_the_reference_for_the_screen():
     half = paired(_table(), "a", "b", ["psnr"]).ci95_frames.iloc[0]
     assert a == f"+0.50 ± {half:.2f} (67%)"
     assert c.startswith("-2.50 ± ") and c.endswith("(0%)")
+    one = _table().groupby("method").head(1)  # one frame per method: a difference, no interval
+    assert list(against(one, "b").psnr) == ["+1.00 (100%)"]
     alone = against(_table()[_table().method == "b"], "b")
     assert alone.empty and list(alone.columns) == ["method", "minus", "split"]
