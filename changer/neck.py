@@ -8,7 +8,7 @@ and the neck's medians, keeping lightness (the shading under the chin is the net
 so the neck's colour matches the face it belongs to. On self-blends of the test frames
 (``python -m eval.self_blend --every 6 --variant untinted:neck_tint=0 --variant default``)
 it brings the neck's median a*b* nearer the true neck's (6.39 -> 5.11 on HDTF, 5.01 ->
-3.96 on Vox) and the neck's PSNR up by 0.07 / 0.08 dB (``configs/experiments/README.md``,
+3.87 on Vox) and the neck's PSNR up by 0.07 / 0.08 dB (``configs/experiments/README.md``,
 session 19).
 
 Where the neck is: the source's own neck (its label map's neck class), carried along with
