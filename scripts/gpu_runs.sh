@@ -4,7 +4,13 @@
 #
 #   bash scripts/gpu_runs.sh start DATA OUT MINUTES CONFIG...  # one process per config, in the background
 #   bash scripts/gpu_runs.sh status OUT                         # the last progress line of each run
+#   bash scripts/gpu_runs.sh wait OUT MINUTES                   # until every run wrote its model
 #   bash scripts/gpu_runs.sh export OUT DEST                    # DEST/<run>: fp16 model folders, flip on
+#
+# A lent machine goes back 30 s after a command ends, and the runs with it: where that
+# holds, start, wait and export go in one command (configs/experiments/README.md, "Ready for
+# the next GPU session"). `wait` prints the status each minute; it fails (exit 1) as soon as
+# a run has ended without writing its model, and with exit 124 after MINUTES.
 #
 # Each run is `scripts/train_for_minutes.py --average-fraction 0.75` (the schedule fitted to
 # MINUTES at the measured speed); WORKERS (default 4) sets its data-loader workers and
@@ -14,7 +20,15 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PYTHON:-python}"
 
-usage() { sed -n '5,7p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2; exit 2; }
+usage() { sed -n '5,8p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2; exit 2; }
+written() { [ -f "$1/$2/model/training.json" ]; }  # the model card is written last
+status() {
+  for log in "$1"/*.log; do
+    name="$(basename "$log" .log)"
+    done_mark=""; [ -f "$1/$name/model/model.safetensors" ] && done_mark=" [model written]"
+    echo "$name$done_mark: $(tail -c 400 "$log" | tr '\r' '\n' | { grep -av '^\s*$' || true; } | tail -n 1)"
+  done
+}
 
 case "${1:-}" in
   start)
@@ -26,15 +40,36 @@ case "${1:-}" in
       setsid nohup "$PY" "$ROOT/scripts/train_for_minutes.py" --config "$config" --data "$data" \
         --out "$out/$name" --minutes "$minutes" --average-fraction 0.75 --num-workers "${WORKERS:-4}" \
         ${TRAIN_ARGS:-} > "$out/$name.log" 2>&1 < /dev/null &
+      echo "$!" > "$out/$name.pid"
       echo "started $name (pid $!, log $out/$name.log)"
     done
     ;;
   status)
     [ $# -eq 2 ] || usage
-    for log in "$2"/*.log; do
-      name="$(basename "$log" .log)"
-      done_mark=""; [ -f "$2/$name/model/model.safetensors" ] && done_mark=" [model written]"
-      echo "$name$done_mark: $(tail -c 400 "$log" | tr '\r' '\n' | { grep -av '^\s*$' || true; } | tail -n 1)"
+    status "$2"
+    ;;
+  wait)
+    [ $# -eq 3 ] || usage
+    deadline=$(( $(date +%s) + $(awk -v m="$3" 'BEGIN { printf "%d", m * 60 }') ))
+    last=0
+    while :; do
+      pending=0
+      for pidfile in "$2"/*.pid; do
+        [ -f "$pidfile" ] || { echo "no runs in $2" >&2; exit 1; }
+        name="$(basename "$pidfile" .pid)"
+        written "$2" "$name" && continue
+        pending=1
+        if ! kill -0 "$(cat "$pidfile")" 2>/dev/null && ! written "$2" "$name"; then
+          echo "run $name ended without a model; the end of $2/$name.log:" >&2
+          tail -n 20 "$2/$name.log" >&2
+          exit 1
+        fi
+      done
+      [ "$pending" = 0 ] && { status "$2"; exit 0; }
+      now=$(date +%s)
+      [ "$now" -ge "$deadline" ] && { echo "still training after $3 min" >&2; status "$2" >&2; exit 124; }
+      [ $(( now - last )) -ge 60 ] && { status "$2"; last=$now; }
+      sleep 2
     done
     ;;
   export)
