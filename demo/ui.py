@@ -104,10 +104,10 @@ def _evaluate_tab(service: EvaluateService) -> None:
     run = gr.Button("Evaluate", variant="primary", elem_id="eval-button")
     table = gr.Dataframe(label="Results (mean ± 95% CI)", elem_id="eval-table", wrap=True,
                          headers=["method", "split", *METRICS])  # before a run: names, not Gradio's 1, 2, 3
-    paired = gr.Dataframe(headers=["method", "minus", "split", *METRICS],
+    paired = gr.Dataframe(
         label="Paired against the first method: each method minus it on the same frames, ± 95% interval over "
               "frames, (share of frames where the method is better). Narrower than comparing the means above.",
-        elem_id="eval-paired", wrap=True)
+        elem_id="eval-paired", wrap=True, headers=["method", "minus", "split", *METRICS])
     with gr.Row():
         bars = gr.Plot(label="Metrics per split", elem_id="eval-bars")
         scatter = gr.Plot(label="Trade-off")
