@@ -343,9 +343,9 @@ class HeadBlendingPipeline:
                 f"the head region ({window[2]} px) is blended at {res} px and scaled up: "
                 "the new head is softer than the photo"
             )
-        to_win = window_matrix(window, res)
+        into_window = _compose(window_matrix(window, res), matrix)  # source pixels -> working window
         with clock("align"):
-            aligned = warp_head(src, L.head_mask(src_lab), _compose(to_win, matrix), (res, res))
+            aligned = warp_head(src, L.head_mask(src_lab), into_window, (res, res))
         if not aligned.mask.any():
             raise InputError("the aligned source head falls outside the picture: reduce align_offset/align_scale")
         chroma_setting = bool(getattr(self.blender, "chroma", True))
@@ -354,8 +354,8 @@ class HeadBlendingPipeline:
             lightness = tone.head_curve(src, src_lab, tgt, tgt_lab) if opts.color_reference == "target" else None
             notes += _lightness_notes(lightness)
             src_face = L.main_face_mask(src_lab)
-            face = None if src_face is None else warp_mask(src_face, _compose(to_win, matrix), (res, res))
-            neck = warp_mask(src_lab == L.NECK, _compose(to_win, matrix), (res, res))
+            face = None if src_face is None else warp_mask(src_face, into_window, (res, res))
+            neck_face = None if face is None else (warp_mask(src_lab == L.NECK, into_window, (res, res)), face)
             inputs = build_inputs(crop, aligned.rgb, aligned.mask, key, opts.color_reference, chroma_setting,
                                   face_curve=(lightness, face))
         with clock("model"):
@@ -370,7 +370,7 @@ class HeadBlendingPipeline:
         with clock("composite"):
             return _assemble(tgt, tgt_lab, layer, raw, inputs, window, key, bg, opts, chroma_setting,
                              self.blender.name, notes, out_key=key if opts.key_color is None else _rgb(opts.key_color),
-                             neck_face=None if face is None else (neck, face))
+                             neck_face=neck_face)
 
 
 # --------------------------------------------------------------------------- helpers: options

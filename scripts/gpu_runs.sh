@@ -4,13 +4,14 @@
 #
 #   bash scripts/gpu_runs.sh start DATA OUT MINUTES CONFIG...  # one process per config, in the background
 #   bash scripts/gpu_runs.sh status OUT                         # the last progress line of each run
-#   bash scripts/gpu_runs.sh wait OUT MINUTES                   # until every run wrote its model
+#   bash scripts/gpu_runs.sh wait OUT MINUTES                   # until every run has ended
 #   bash scripts/gpu_runs.sh export OUT DEST                    # DEST/<run>: fp16 model folders, flip on
 #
 # A lent machine goes back 30 s after a command ends, and the runs with it: where that
 # holds, start, wait and export go in one command (configs/experiments/README.md, "Ready for
-# the next GPU session"). `wait` prints the status each minute; it fails (exit 1) as soon as
-# a run has ended without writing its model, and with exit 124 after MINUTES.
+# the next GPU session"). `wait` prints the status each minute and returns when every run's
+# process has ended; it fails (exit 1) as soon as one ended without writing its model, and
+# with exit 124 after MINUTES.
 #
 # Each run is `scripts/train_for_minutes.py --average-fraction 0.75` (the schedule fitted to
 # MINUTES at the measured speed); WORKERS (default 4) sets its data-loader workers and
@@ -21,11 +22,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PYTHON:-python}"
 
 usage() { sed -n '5,8p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2; exit 2; }
+# Every checkpoint rewrites OUT/<run>/model, the first one right after the speed probe, so
+# a run's model is final only once its process has ended.
 written() { [ -f "$1/$2/model/training.json" ]; }  # the model card is written last
+running() { [ -f "$1/$2.pid" ] && kill -0 "$(cat "$1/$2.pid")" 2>/dev/null; }
 status() {
   for log in "$1"/*.log; do
     name="$(basename "$log" .log)"
-    done_mark=""; [ -f "$1/$name/model/model.safetensors" ] && done_mark=" [model written]"
+    done_mark=""; written "$1" "$name" && ! running "$1" "$name" && done_mark=" [model written]"
     echo "$name$done_mark: $(tail -c 400 "$log" | tr '\r' '\n' | { grep -av '^\s*$' || true; } | tail -n 1)"
   done
 }
@@ -57,9 +61,8 @@ case "${1:-}" in
       for pidfile in "$2"/*.pid; do
         [ -f "$pidfile" ] || { echo "no runs in $2" >&2; exit 1; }
         name="$(basename "$pidfile" .pid)"
-        written "$2" "$name" && continue
-        pending=1
-        if ! kill -0 "$(cat "$pidfile")" 2>/dev/null && ! written "$2" "$name"; then
+        running "$2" "$name" && { pending=1; continue; }
+        if ! written "$2" "$name"; then
           echo "run $name ended without a model; the end of $2/$name.log:" >&2
           tail -n 20 "$2/$name.log" >&2
           exit 1

@@ -61,12 +61,19 @@ def test_one_person_or_no_pair_wanted_is_refused() -> None:
         choose_pairs(_clips(["a", "b"]), 0)
 
 
-def test_every_method_blends_every_pair_into_one_captioned_sheet(synthetic_data: Path) -> None:
+def test_every_method_blends_every_pair_into_one_captioned_sheet(synthetic_data: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import changer.blenders
+
+    loaded: list[str] = []
+    real_load = changer.blenders.load_blender
+    monkeypatch.setattr(changer.blenders, "load_blender", lambda name: loaded.append(name) or real_load(name))
     pairs = choose_pairs(cross_frames(synthetic_data, ["test_hdtf"]), 2)
     seen: list[tuple[int, int]] = []
     blends = blend_pairs(pairs, ["paste", "laplacian", "paste"], lambda done, total, what: seen.append((done, total)))
     assert list(blends.images) == ["paste", "laplacian"] and not blends.refused()
     assert seen[0] == (0, 4) and seen[-1] == (4, 4)  # a method named twice is blended once
+    assert sorted(loaded) == ["laplacian", "paste"]  # and loaded once
     for i, pair in enumerate(pairs):
         target = pair.target.load_image()
         for images in blends.images.values():

@@ -33,8 +33,9 @@ def test_start_status_export(synthetic_data: Path, tmp_path: Path) -> None:
     env = {"WORKERS": "0", "TRAIN_ARGS": "--probe-steps 3", "OMP_NUM_THREADS": "1"}
     started = _sh("start", str(synthetic_data), str(out), "0.1", *map(str, configs), env=env)
     assert started.count("started") == 2
-    waited = _sh("wait", str(out), "4")  # returns once both runs have written their models
+    waited = _sh("wait", str(out), "4")  # returns once both runs have ended with their models
     assert waited.count("[model written]") == 2
+    assert all("stopped at step" in (out / f"{n}.log").read_text() for n in "ab")  # not at a checkpoint
     assert all((out / n / "model" / "training.json").is_file() for n in "ab")
     _sh("export", str(out), str(tmp_path / "export"))
     for name in "ab":
