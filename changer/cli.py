@@ -16,7 +16,7 @@ from changer.folders import describe_error, picture_path
 Handler = Callable[[argparse.Namespace], int]
 
 # Subcommand modules under changer/commands/, each with ``register(subparsers)``.
-COMMAND_MODULES = ("train", "average", "ensemble", "evaluate", "blend", "export", "parse", "bench")
+COMMAND_MODULES = ("train", "average", "ensemble", "evaluate", "blend", "export", "parse", "bench", "cross")
 
 
 def data_root(value: str | None) -> Path:

@@ -157,7 +157,7 @@ class BlendResult:
             (the layer that was composited onto the background).
         alpha: ``HxW float32`` matte of that person, full resolution.
         masks: full-resolution boolean masks: ``source_head`` (aligned), ``target_head``,
-            ``target_neck``, ``hole`` (the regenerated region), ``blend_region`` (where the
+            ``target_neck``, ``target_body``, ``hole`` (the regenerated region), ``blend_region`` (where the
             result may differ from the target: the hole plus its feather).
         inputs: the :class:`BlendInputs` the blender got (working window; like ``raw``, as
             the blender saw it: upright when the target was turned upright, see
@@ -1064,6 +1064,7 @@ def _full_masks(
         "source_head": full(source_side),
         "target_head": L.head_mask(tgt_lab),
         "target_neck": tgt_lab == L.NECK,
+        "target_body": tgt_lab == L.BODY,
         "hole": full(hole_side),
         "blend_region": paste > 0,
     }
