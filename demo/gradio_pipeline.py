@@ -205,12 +205,20 @@ def _stage_reporter(progress: Callable[..., Any] | None) -> Callable[[str, str],
     return report
 
 
+MAX_CROSS_PAIRS = 12
+"""Uploaded pairs one cross-identity run takes."""
+
+
 @dataclass
 class CrossOutputs:
     """What the Evaluate tab's cross-identity section shows after a run."""
 
     sheet: str
     message: str
+    summary: Any = None
+    """One row per method: each metric's mean ± 95% interval (``eval.panel.wide_summary``)."""
+    pairs: Any = None
+    """One row per pair and method (``cross.csv`` without the paths)."""
 
 
 @dataclass
@@ -332,35 +340,40 @@ class EvaluateService:
             message=f"Evaluated {len(result.per_frame)} method × frame results in {result.seconds:.1f} s{cached}.{lpips}",
         )
 
-    def cross_pairs(
-        self, data_dir: str, splits: list[str], methods: list[str], pairs: int, progress,
-        other_models: str | None = None,
+    def cross_identity(
+        self, methods: list[str], progress, other_models: str | None = None,
+        sources: list[str] | None = None, targets: list[str] | None = None,
     ) -> CrossOutputs:
-        """Blend ``pairs`` cross-identity pairs of the chosen splits with every chosen method
-        (``eval.cross_pairs``) and lay them out in one picture; a refused pair is a grey tile,
-        and the message says why."""
+        """Blend and score a cross-identity panel (:mod:`eval.panel`) with every chosen method:
+        uploaded ``sources`` and ``targets`` paired in order, or the dev panel (its talking-heads
+        frames from the server's dataset folder). Refused pairs are rows with their message."""
         from changer.folders import describe_error
-        from eval.cross_pairs import blend_pairs, choose_pairs, cross_frames
+        from eval.cache import ResultCache
         from eval.grid import save_grid
+        from eval.panel import DEV_PANEL, PanelPair, read_pairs, run_panel, wide_summary
 
-        data_dir = (data_dir or "").strip() or self.default_data or ""
-        if not data_dir or not self.splits(data_dir):
-            raise user_error(self.data_hint(data_dir).replace("*", "").replace("`", ""))
         methods = list(dict.fromkeys([*(methods or []), *_names(other_models)]))
-        if not splits or not methods:
-            raise user_error("Pick at least one split and one method.")
+        if not methods:
+            raise user_error("Pick at least one method.")
+        sources, targets = list(sources or []), list(targets or [])
+        if len(sources) != len(targets):
+            raise user_error(f"Give as many target photos as source photos (they are paired in order): "
+                             f"{len(sources)} sources, {len(targets)} targets.")
+        if len(sources) > MAX_CROSS_PAIRS:
+            raise user_error(f"At most {MAX_CROSS_PAIRS} uploaded pairs at a time, got {len(sources)}.")
         try:
-            chosen = choose_pairs(cross_frames(data_dir, list(splits)), int(pairs))
-            blends = blend_pairs(chosen, methods,
-                                 lambda done, total, what: progress(done / max(total, 1), desc=what))
-            sheet = save_grid(blends.sheet(), self.scratch.new() / "cross_pairs.png")
-        except (ValueError, OSError) as err:  # an unknown model, a split of one person, an unreadable frame
+            pairs = ([PanelPair(s, t, i + 1) for i, (s, t) in enumerate(zip(sources, targets, strict=True))]
+                     or read_pairs(DEV_PANEL, self.default_data))
+            run = run_panel(pairs, methods, progress=lambda done, total, what: progress(done / max(total, 1), desc=what),
+                            cache=ResultCache())
+            sheet = save_grid(run.sheet(), self.scratch.new() / "cross_identity.png")
+        except (ValueError, OSError) as err:  # an unknown model, an unreadable pairs file
             raise user_error(describe_error(err)) from err
-        refused = blends.refused()
-        n, m = len(chosen), len(blends.images)
+        table = run.table()
+        per_pair = table.drop(columns=["source", "target"]).round(3)
+        failed = table[table["status"] != "ok"]
+        n, m = len(pairs), len(run.methods)
         message = f"Blended {n} pair{'s' * (n != 1)} × {m} method{'s' * (m != 1)}."
-        if n < int(pairs):
-            message = message[:-1] + " (every pair of different people the chosen splits allow)."
-        if refused:
-            message += " Refused: " + "; ".join(refused)
-        return CrossOutputs(sheet=str(sheet), message=message)
+        if len(failed):
+            message += f" {len(failed)} blend{'s' * (len(failed) != 1)} failed (see the status column)."
+        return CrossOutputs(sheet=str(sheet), message=message, summary=wide_summary(run.summary()), pairs=per_pair)

@@ -8,6 +8,7 @@ from demo.components import checkbox_group, choice_radio, number_slider, photo_i
 from demo.examples import blend_examples
 from demo.gpu import gpu
 from demo.gradio_pipeline import DEFAULT_EDGE_SOFTNESS, BlendService, EvaluateService, default_model_id
+from eval.cross_identity import METRICS as CROSS_METRICS
 from eval.stats import METRICS
 
 INTRO = """
@@ -124,30 +125,37 @@ def _evaluate_tab(service: EvaluateService) -> None:
               outputs=[table, bars, scatter, grid, csv, paired, hint], show_progress_on=[hint],  # as for the blend
               concurrency_limit=1, concurrency_id="evaluate", api_name="evaluate")
     data.change(service.refresh_splits, inputs=data, outputs=[splits, hint])
-    _cross_section(service, data, splits, methods, other)
+    _cross_section(service, methods, other)
 
 
-def _cross_section(service: EvaluateService, data: gr.Textbox, splits: gr.CheckboxGroup,
-                   methods: gr.CheckboxGroup, other: gr.Textbox) -> None:
-    """Cross-identity blends of the chosen splits and methods: pictures only (no ground truth)."""
+def _cross_section(service: EvaluateService, methods: gr.CheckboxGroup, other: gr.Textbox) -> None:
+    """Cross-identity: another person's head on a body, scored with the panel's metrics."""
     gr.Markdown(
-        "**Cross-identity blends**: one person's head on another person's body, through the whole "
-        "Blend pipeline with the dataset's label maps, a column per chosen method. There is no "
-        "ground truth for these, so no numbers: look at the neck, the hair and the outline."
+        "**Cross-identity**: another person's head on each body, through the whole Blend pipeline, "
+        "with the chosen methods. No ground truth exists, so the scores say what went wrong: "
+        "`id_src` ↓ (still the source person? dlib distance, < 0.6 = same), `eye_ab`/`lip_ab` ↓ "
+        "(eye and lip colours kept), `kept` ↑ (target pixels left alone), `seam` ↓ (line at the jaw), "
+        "`ghost` ↓ (old hair left on a green screen), `sharp` ↑ (1 = as sharp as the source). "
+        "The dev panel runs by default; or upload sources and targets, paired in order."
     )
     with gr.Row():
-        pairs = number_slider(1, 12, 4, "Pairs", step=1, scale=3)
-        run = gr.Button("Blend cross-identity pairs", elem_id="cross-button", scale=1)
+        sources = gr.File(label="Sources (optional)", file_count="multiple", file_types=["image"], type="filepath")
+        targets = gr.File(label="Targets (optional)", file_count="multiple", file_types=["image"], type="filepath")
+        run = gr.Button("Blend and score cross-identity pairs", elem_id="cross-button")
     hint = gr.Markdown(elem_id="cross-hint")
-    sheet = gr.Image(label="Cross-identity blends", show_label=False, type="filepath", elem_id="cross-grid")
+    summary = gr.Dataframe(label="Cross-identity summary (mean ± 95% CI)", elem_id="cross-summary", wrap=True,
+                           headers=["method", "seconds", *CROSS_METRICS, "failed"])
+    pairs = gr.Dataframe(label="Per pair", elem_id="cross-pairs", wrap=True,
+                         headers=["pair", "method", "seconds", "status", "message", *CROSS_METRICS])
+    sheet = gr.Image(label="Cross-identity sheet", show_label=False, type="filepath", elem_id="cross-grid")
 
-    def _run(data_dir, chosen_splits, chosen_methods, n, other_models,
+    def _run(chosen_methods, other_models, source_files, target_files,
              progress=gr.Progress()):  # noqa: B008 - Gradio finds the bar by this default
-        out = service.cross_pairs(data_dir, chosen_splits, chosen_methods, int(n), progress, other_models)
-        return out.sheet, out.message
+        out = service.cross_identity(chosen_methods, progress, other_models, source_files, target_files)
+        return out.summary, out.pairs, out.sheet, out.message
 
-    run.click(_run, inputs=[data, splits, methods, pairs, other], outputs=[sheet, hint], show_progress_on=[hint],
-              concurrency_limit=1, concurrency_id="evaluate", api_name="cross_pairs")
+    run.click(_run, inputs=[methods, other, sources, targets], outputs=[summary, pairs, sheet, hint],
+              show_progress_on=[hint], concurrency_limit=1, concurrency_id="evaluate", api_name="cross_identity")
 
 
 def build_demo(model_id: str | None = None, data_root: str | None = None) -> gr.Blocks:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -81,16 +83,16 @@ def test_choices_are_checked_by_the_app_not_against_the_startup_lists(app_url, t
         client.predict(*pair, "red", "target", 1.0, 0.0, 0.0, "original", "", "built-in", api_name="/blend")
 
 
-def test_cross_pairs_endpoint_returns_the_sheet_and_refuses_a_one_person_split(app_url, tmp_path):
-    from gradio_client import Client
-    from PIL import Image
+def test_cross_identity_endpoint_scores_uploaded_pairs(app_url):
+    from gradio_client import Client, handle_file
 
-    from changer.data.synthetic import write_synthetic_dataset
-
+    portraits = Path(__file__).resolve().parents[2] / "examples" / "portraits"
     client = Client(app_url, verbose=False)
-    sheet, message = client.predict("", ["test_hdtf"], ["paste"], 2, "", api_name="/cross_pairs")  # two people: 2 pairs
-    assert message == "Blended 2 pairs × 1 method."
-    assert Image.open(sheet).size == (3 * 256, 2 * (256 + 21))
-    solo = write_synthetic_dataset(tmp_path / "solo", {"test_green": 1}, size=64)
-    with pytest.raises(Exception, match="at least two people"):
-        client.predict(str(solo), ["test_green"], ["paste"], 2, "", api_name="/cross_pairs")
+    summary, pairs, sheet, message = client.predict(
+        ["paste"], "", [handle_file(str(portraits / "art_14.jpg"))], [handle_file(str(portraits / "art_5.jpg"))],
+        api_name="/cross_identity")
+    assert message == "Blended 1 pair × 1 method."
+    assert "id_src" in pairs["headers"] and pairs["data"][0][pairs["headers"].index("status")] == "ok"
+    with pytest.raises(Exception, match="as many target photos"):
+        client.predict(["paste"], "", [handle_file(str(portraits / "art_14.jpg"))], [], api_name="/cross_identity")
+

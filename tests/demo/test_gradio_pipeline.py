@@ -169,30 +169,27 @@ def test_evaluate_takes_other_models_typed_by_the_user(synthetic_data: Path, tmp
         service.evaluate(str(synthetic_data), ["test_hdtf"], [], 1, lambda *a, **k: None, "nonsense")
 
 
-def test_cross_identity_blends_for_the_evaluate_tab(synthetic_data: Path, tmp_path: Path) -> None:
-    from changer.data.synthetic import write_synthetic_dataset
+def test_cross_identity_panel_for_the_evaluate_tab(tmp_path: Path) -> None:
     from demo.gradio_pipeline import EvaluateService
 
-    service = EvaluateService(str(synthetic_data))
+    portraits = Path(__file__).resolve().parents[2] / "examples" / "portraits"
+    service = EvaluateService(str(tmp_path / "no-data"))
     steps: list[float] = []
-    out = service.cross_pairs(" ", ["test_hdtf"], ["paste"], 2, lambda f, desc="": steps.append(f), " laplacian, paste")
-    assert out.message == "Blended 2 pairs × 2 methods."  # a name ticked and typed counts once
-    fewer = service.cross_pairs("", ["test_hdtf"], ["paste"], 3, lambda *a, **k: None)
-    assert fewer.message == "Blended 2 pairs × 1 method (every pair of different people the chosen splits allow)."
+    sources = [str(portraits / "art_14.jpg"), str(portraits / "art_5.jpg")]
+    targets = [str(portraits / "art_5.jpg"), str(tmp_path / "missing.jpg")]
+    out = service.cross_identity(["paste"], lambda f, desc="": steps.append(f), " paste", sources, targets)
+    assert out.message == "Blended 2 pairs × 1 method. 1 blend failed (see the status column)."  # typed twice: once
+    assert list(out.pairs["status"]) == ["ok", "unreadable"] and "id_src" in out.pairs.columns
+    assert list(out.summary["method"]) == ["paste"] and out.summary["failed"].tolist() == [1]
     assert Image.open(out.sheet).size[0] == 4 * 256 and Path(out.sheet).parent.parent == service.scratch.root
     assert steps[0] == 0.0 and steps[-1] == 1.0
     quiet = lambda *a, **k: None
-    solo = write_synthetic_dataset(tmp_path / "solo", {"test_green": 1}, size=64)
-    with pytest.raises(gr.Error, match="at least two people"):
-        service.cross_pairs(str(solo), ["test_green"], ["paste"], 2, quiet)
+    with pytest.raises(gr.Error, match="as many target photos as source photos"):
+        service.cross_identity(["paste"], quiet, "", sources, targets[:1])
     with pytest.raises(gr.Error, match="unknown model 'nonsense'"):
-        service.cross_pairs(str(synthetic_data), ["test_hdtf"], [], 2, quiet, "nonsense")
-    with pytest.raises(gr.Error, match=r"unknown split\(s\) \['val'\]"):
-        service.cross_pairs(str(synthetic_data), ["val"], ["paste"], 2, quiet)
-    with pytest.raises(gr.Error, match="Pick at least one split and one method"):
-        service.cross_pairs(str(synthetic_data), [], ["paste"], 2, quiet)
-    with pytest.raises(gr.Error, match="No dataset found"):
-        service.cross_pairs(str(tmp_path / "nowhere"), ["test_hdtf"], ["paste"], 2, quiet)
+        service.cross_identity([], quiet, "nonsense", sources[:1], targets[:1])
+    with pytest.raises(gr.Error, match="Pick at least one method"):
+        service.cross_identity([], quiet, "", sources, targets)
 
 
 def test_checkbox_groups_take_null_as_no_choice_and_leave_names_to_the_handler() -> None:
