@@ -11,8 +11,14 @@ Size limits (:data:`MIN_SIDE`, :data:`MAX_SIDE`, :data:`MAX_PIXELS`):
 * images larger than 8192 px on a side, or with more than :data:`MAX_PIXELS` pixels, are
   **downscaled automatically** (aspect ratio kept) so that memory stays bounded; the
   result of :func:`read_image` says so (``scale < 1``), and the pipeline adds a note;
-* files that PIL flags as decompression bombs (more than ``2 * Image.MAX_IMAGE_PIXELS``
-  pixels) are refused before decoding.
+* files that would decode to more than :data:`MAX_DECODE_PIXELS` pixels are refused from
+  their header, before any pixel is decoded (a JPEG counts at the reduced size its decoder
+  can produce directly, so a 100 MP phone JPEG still opens); label maps obey the same limit,
+  and a label map whose shape cannot fit its photo is refused from its header too.
+
+Memory: a decode holds at most the decoded picture (at most :data:`MAX_DECODE_PIXELS`, up to
+4 bytes a pixel in Pillow) plus its shrunken copy and the working copies at
+:data:`MAX_PIXELS` (see ``docs/deploy.md`` for the measured peak of a request).
 """
 
 from __future__ import annotations
@@ -40,6 +46,11 @@ MAX_SIDE = 8192
 
 MAX_PIXELS = 4096 * 4096
 """Pixel budget: larger images are downscaled to it (about 16.8 MP; a 12 MP phone photo passes)."""
+
+MAX_DECODE_PIXELS = 8192 * 8192
+"""The most pixels a picture or label map may decode to (about 67 MP, checked from the file's
+header before decoding); larger files are refused. A JPEG counts at the size its decoder
+produces when asked for a picture near :data:`MAX_PIXELS` (up to 8 times smaller a side)."""
 
 
 class InputError(ValueError):
@@ -111,9 +122,10 @@ def load_labels(src: ImageSource, name: str = "labels", size: tuple[int, int] | 
     (as :func:`changer.labels.colorize` makes). ``size``: the ``(H, W)`` of the image the
     labels belong to; a map of the same aspect ratio but another resolution (e.g. after
     automatic downscaling of the photo) is resized with nearest neighbours, any other
-    mismatch is an error.
+    mismatch is an error. A file is checked from its header before it is decoded: at most
+    :data:`MAX_DECODE_PIXELS` pixels, and the shape ``size`` asks for.
     """
-    arr = _labels_array(src, name)
+    arr = _labels_array(src, name, size)
     if arr.ndim == 3:
         arr = _labels_from_rgb(arr, name)
     if arr.ndim != 2 or arr.size == 0:
@@ -208,26 +220,55 @@ def _from_pil(
     """Decode a PIL image: draft-decode big JPEGs, apply EXIF orientation, convert the mode.
 
     Returns ``(rgb, alpha, (H, W))``, the last the oriented size before any downscaling.
-    Formats other than JPEG (MPO included: a phone's JPEG with more pictures in it) are
-    decoded before their EXIF is read: a PNG's ``getexif`` decodes the picture itself, and
-    a decoding error swallowed there left a half-decoded picture that the next ``load``
-    returned as if whole.
+    The size the decoder will produce is checked against :data:`MAX_DECODE_PIXELS` before
+    any pixel is decoded. Formats other than JPEG (MPO included: a phone's JPEG with more
+    pictures in it) are decoded before their EXIF is read: a PNG's ``getexif`` decodes the
+    picture itself, and a decoding error swallowed there left a half-decoded picture that
+    the next ``load`` returned as if whole.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # odd EXIF, bomb warnings already handled
-            if not isinstance(img, JpegImagePlugin.JpegImageFile):
+            jpeg = isinstance(img, JpegImagePlugin.JpegImageFile)
+            header = img.size
+            if jpeg:
+                original = _oriented_size(img)
+                _draft(img, max_side, max_pixels)
+            check_decode_size(img.size, name, header)
+            if not jpeg:
                 img.load()
-            original = _oriented_size(img)
-            _draft(img, max_side, max_pixels)
+                original = _oriented_size(img)
             img.load()
             img = ImageOps.exif_transpose(img) or img
-            img = _shrink(img, max_side, max_pixels)
+            img = _shrink(img, original, max_side, max_pixels)
         return (*_convert_mode(img), original)
     except Image.DecompressionBombError as err:
         raise InputError(f"{name}: image is too large to open safely ({err})") from None
     except (OSError, SyntaxError, ValueError, MemoryError) as err:
         raise InputError(f"{name}: the image cannot be decoded ({_reason(err)})") from None
+
+
+def check_decode_size(size: tuple[int, int], name: str, header: tuple[int, int] | None = None,
+                      limit: int | None = None) -> None:
+    """Refuse a picture whose decoder would produce ``size`` (``(W, H)``) with more than
+    ``limit`` (:data:`MAX_DECODE_PIXELS`) pixels; ``header`` is the size the file states,
+    named in the message (a JPEG's decoded size can be smaller)."""
+    limit = MAX_DECODE_PIXELS if limit is None else limit
+    w, h = size
+    if w * h > limit:
+        hw, hh = header or size
+        raise InputError(
+            f"{name}: image is {hw}x{hh} px ({hw * hh / 1e6:.0f} megapixels); at most {limit / 1e6:.0f} "
+            "megapixels can be opened here: save a smaller copy"
+        )
+
+
+def header_size(src: str | Path | bytes | Image.Image, name: str = "image") -> tuple[int, int]:
+    """``(H, W)`` of a picture file from its header alone (no pixel decoded), before any
+    EXIF turn; :class:`InputError` when it cannot be opened."""
+    img = _open_pil(src, name)
+    w, h = img.size
+    return h, w
 
 
 def _draft(img: Image.Image, max_side: int, max_pixels: int) -> None:
@@ -238,18 +279,31 @@ def _draft(img: Image.Image, max_side: int, max_pixels: int) -> None:
         img.draft(img.mode, (int(w * factor) + 1, int(h * factor) + 1))
 
 
-def _shrink(img: Image.Image, max_side: int, max_pixels: int) -> Image.Image:
-    """Box-shrink a decoded image far over the limits by a whole factor, keeping it at least
-    at the limits (:func:`_limit_size` then brings it to them exactly), so the mode
-    conversion's copies are small: a 13000² PNG no longer needs several full-size copies."""
-    w, h = img.size
-    k = int(1.0 / _fit_factor(h, w, max_side, max_pixels))
-    if k < 2 or img.mode in ("1", "P", "PA"):  # palette indices cannot be averaged
+_PALETTE_MODES = {"1": "L", "P": "RGB", "PA": "RGBA"}
+"""Modes whose values cannot be averaged, and what they are converted to before a shrink."""
+
+
+def _shrink(img: Image.Image, original: tuple[int, int], max_side: int, max_pixels: int) -> Image.Image:
+    """Bring a decoded image over the limits to the exact size :func:`_limit_size` would give
+    (``original`` is its oriented size before any decoder shrinking), in Pillow and before the
+    mode conversion, by one box resize (area averaging; a whole-factor ``reduce`` first and a
+    box resize after it blurred more). The conversion's copies (alpha compositing, 16-bit scaling) are then made at the small size:
+    a 13000² PNG, or an RGBA one just over the budget, no longer needs several full-size copies.
+    """
+    h, w = original
+    factor = _fit_factor(h, w, max_side, max_pixels)
+    if factor >= 1.0:
         return img
+    target = (max(1, int(w * factor)), max(1, int(h * factor)))
+    if img.size == target:
+        return img
+    if img.mode in _PALETTE_MODES:  # palette indices cannot be averaged
+        img = img.convert("RGBA" if img.mode == "P" and "transparency" in img.info else _PALETTE_MODES[img.mode])
     try:
-        return img.reduce(k)
-    except (ValueError, NotImplementedError):  # a mode reduce does not handle
-        return img
+        img = img.resize(target, Image.Resampling.BOX)  # area averaging, as cv2's INTER_AREA
+    except (ValueError, NotImplementedError):  # a mode Pillow cannot shrink: _limit_size does it
+        pass
+    return img
 
 
 def _convert_mode(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
@@ -267,9 +321,17 @@ def _convert_mode(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """Composite RGB with an 8-bit alpha onto white."""
-    a = alpha.astype(np.float32)[..., None] / 255.0
-    return np.clip(np.rint(rgb.astype(np.float32) * a + 255.0 * (1.0 - a)), 0, 255).astype(np.uint8)
+    """Composite RGB with an 8-bit alpha onto white, rounded: ``(rgb a + 255 (255 - a)) / 255``
+    in 16-bit integers, in place (a float version took 60 bytes a pixel)."""
+    a = alpha.astype(np.uint16)[..., None]
+    out = rgb.astype(np.uint16)
+    out *= a
+    a = 255 - a  # the white's weight
+    a *= 255
+    out += a
+    out += 127
+    out //= 255
+    return out.astype(np.uint8)
 
 
 FLOAT_OVERSHOOT = 1023.0
@@ -281,20 +343,28 @@ up to it, values over 255 are a 0..255 picture's overshoot (a cubic resize reach
 def _to_uint8(arr: np.ndarray, sixteen_bit: bool = False) -> np.ndarray:
     """Integer or float samples -> uint8: 16-bit scaled by 1/257; floats in [0, 1] by 255, up
     to :data:`FLOAT_OVERSHOOT` as they are (clipped at 255), larger ones, of no known range,
-    so that their maximum is 255."""
+    so that their maximum is 255. Works on one working copy in place (a few bytes a pixel)."""
     if arr.dtype == np.uint8:
         return arr
     if arr.dtype == bool:
         return arr.astype(np.uint8) * 255
     if np.issubdtype(arr.dtype, np.floating):
-        arr = arr.astype(np.float32)
-        finite = np.isfinite(arr)
-        top = float(arr[finite].max()) if finite.any() else 0.0  # an inf must not decide the range
+        work = arr.astype(np.float32)  # a copy even when already float32: changed in place below
+        finite = np.isfinite(work)
+        top = float(np.max(work, where=finite, initial=-np.inf)) if finite.any() else 0.0  # an inf must not decide the range
+        del finite
         scale = 255.0 if top <= 1.0 else 1.0 if top <= FLOAT_OVERSHOOT else 255.0 / top
-        arr = np.nan_to_num(arr, nan=0.0, posinf=top, neginf=0.0)
-        return np.clip(np.rint(arr * scale), 0, 255).astype(np.uint8)
+        np.nan_to_num(work, copy=False, nan=0.0, posinf=top, neginf=0.0)
+        work *= scale
+        np.rint(work, out=work)
+        np.clip(work, 0, 255, out=work)
+        return work.astype(np.uint8)
     if sixteen_bit or arr.dtype == np.uint16 or (arr.size and int(arr.max()) > 255):
-        return np.clip(np.rint(arr.astype(np.float64) / 257.0), 0, 255).astype(np.uint8)
+        # rint(x / 257) for x in 0..65535 is (x + 128) // 257 exactly (x / 257 is never k + 1/2)
+        work = np.clip(arr, 0, 65535).astype(np.int32)
+        work += 128
+        work //= 257
+        return work.astype(np.uint8)
     return np.clip(arr, 0, 255).astype(np.uint8)
 
 
@@ -348,13 +418,17 @@ def _limit_size(
 # --------------------------------------------------------------------------- labels
 
 
-def _labels_array(src: ImageSource, name: str) -> np.ndarray:
-    """Raw label values: arrays as given, images decoded without colour conversion."""
+def _labels_array(src: ImageSource, name: str, size: tuple[int, int] | None = None) -> np.ndarray:
+    """Raw label values: arrays as given, images decoded without colour conversion (after
+    their header's size is checked: the pixel limit, and the shape of ``size``)."""
     if isinstance(src, np.ndarray):
         if not (np.issubdtype(src.dtype, np.number) or src.dtype == bool):
             raise InputError(f"{name}: unsupported array type {src.dtype}")
         return src.astype(np.int64) if src.dtype == bool else src
     img = _open_pil(src, name)
+    check_decode_size(img.size, name)
+    if size is not None:
+        _check_label_shape((img.size[1], img.size[0]), size, name)
     try:
         img.load()
         if img.mode in ("P", "L", "I", "I;16", "I;16B", "I;16L", "F", "1"):
@@ -364,25 +438,69 @@ def _labels_array(src: ImageSource, name: str) -> np.ndarray:
         raise InputError(f"{name}: the label map cannot be decoded ({_reason(err)})") from None
 
 
+_CHUNK = 1 << 20
+"""Pixels per step when a label picture is matched against the palette (bounded scratch memory)."""
+
+
+def _palette_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Lookup tables for the label palette: ``channels[c][v]`` has bit ``i`` set when palette
+    colour ``i`` has value ``v`` in channel ``c``; ``index[bits]`` is the class of a pixel whose
+    three channel bit sets AND to ``bits`` (255 where no palette colour matches)."""
+    palette = np.asarray(L.PALETTE, dtype=np.int64)
+    channels = np.zeros((3, 256), np.uint8)
+    for i, colour in enumerate(palette):
+        for c in range(3):
+            channels[c, colour[c]] |= np.uint8(1 << i)
+    index = np.full(256, 255, np.uint8)
+    for i in range(len(palette)):
+        index[1 << i] = i
+    return channels, index
+
+
 def _labels_from_rgb(arr: np.ndarray, name: str) -> np.ndarray:
-    """An RGB(A) label picture -> class indices (equal channels, or the label palette)."""
+    """An RGB(A) label picture -> class indices (equal channels, or the label palette).
+
+    Both the check for equal channels and the palette match run a million pixels at a time
+    through small lookup tables (one byte a pixel of scratch), not a broadcast against the
+    palette (that took 60 bytes a pixel: 5 GB for an 11000² map)."""
     if arr.shape[2] == 4:
         arr = arr[..., :3]
     if arr.shape[2] == 1:
         return arr[..., 0]
     if arr.shape[2] != 3:
         raise InputError(f"{name}: a label map must have 1 or 3 channels, got {arr.shape[2]}")
-    if np.array_equal(arr[..., 0], arr[..., 1]) and np.array_equal(arr[..., 1], arr[..., 2]):
+    h, w = arr.shape[:2]
+    rows = max(1, _CHUNK // max(w, 1))
+    if all(np.array_equal(arr[y:y + rows, :, 0], arr[y:y + rows, :, 1])
+           and np.array_equal(arr[y:y + rows, :, 1], arr[y:y + rows, :, 2]) for y in range(0, h, rows)):
         return arr[..., 0]
-    flat = arr.reshape(-1, 3).astype(np.int32)
-    palette = L.PALETTE.astype(np.int32)
-    match = (flat[:, None, :] == palette[None]).all(axis=2)
-    if not match.any(axis=1).all():
+    channels, index = _palette_tables()
+    out = np.empty((h, w), np.uint8)
+    for y in range(0, h, rows):
+        part = arr[y:y + rows]
+        if part.dtype != np.uint8:  # an array given as numbers: only 0..255 can be palette colours
+            if not np.all((part >= 0) & (part <= 255)):
+                out[y:y + rows] = 255
+                break
+            part = part.astype(np.uint8)
+        bits = channels[0][part[..., 0]]
+        bits &= channels[1][part[..., 1]]
+        bits &= channels[2][part[..., 2]]
+        out[y:y + rows] = index[bits]
+    if (out == 255).any():
         raise InputError(
             f"{name}: a colour label map must use the label palette of changer.labels "
             "(or save the map as a single-channel PNG with values 0..4)"
         )
-    return match.argmax(axis=1).reshape(arr.shape[:2]).astype(np.uint8)
+    return out
+
+
+def _check_label_shape(shape: tuple[int, int], size: tuple[int, int], name: str) -> None:
+    """Refuse a label map of ``shape`` (``(H, W)``) that cannot be fitted to an image of ``size``."""
+    h, w = shape
+    th, tw = size
+    if min(h, w) < 1 or abs(h / w - th / tw) > 0.01 * (th / tw) + 1.0 / min(h, w):
+        raise InputError(f"{name}: label map is {w}x{h} px but its image is {tw}x{th} px")
 
 
 def _fit_labels(labels: np.ndarray, size: tuple[int, int], name: str) -> np.ndarray:
@@ -391,6 +509,5 @@ def _fit_labels(labels: np.ndarray, size: tuple[int, int], name: str) -> np.ndar
     th, tw = size
     if (h, w) == (th, tw):
         return labels
-    if abs(h / w - th / tw) > 0.01 * (th / tw) + 1.0 / min(h, w):
-        raise InputError(f"{name}: label map is {w}x{h} px but its image is {tw}x{th} px")
+    _check_label_shape((h, w), size, name)
     return cv2.resize(labels, (tw, th), interpolation=cv2.INTER_NEAREST)

@@ -49,15 +49,18 @@ def test_the_detector_judges_only_the_parsed_face() -> None:
 
 def test_face_problem_names_each_reason() -> None:
     rng = np.random.default_rng(0)
-    textured = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    noise = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    textured = cv2.resize(noise[:16, :16], (64, 64), interpolation=cv2.INTER_CUBIC)  # blotches, not pixel noise
     labels = np.zeros((64, 64), np.uint8)
     labels[16:48, 16:48] = L.FACE
+    assert "pixel noise" in face_problem(noise, labels, 0.98)  # however sure the parser is
+    assert "pixel noise" in face_problem(noise[..., 0], labels, 0.98)
     assert "50% sure" in face_problem(textured, labels, 0.5)
     assert face_problem(textured, np.zeros_like(labels), 0.9) is not None  # no face pixels at all
     flat = np.full_like(textured, 120)
     assert "featureless" in face_problem(flat, labels, 0.95)
     between = (MIN_FACE_CONFIDENCE + CONFIRM_BELOW) / 2
-    assert "face detector" in face_problem(textured, labels, between)  # noise is no face
+    assert "face detector" in face_problem(textured, labels, between)  # blotches are no face
     assert face_problem(textured, labels, CONFIRM_BELOW) is None  # sure enough: no detector asked
     assert face_problem(textured[..., 0], labels, CONFIRM_BELOW) is None  # gray pictures too
     for cast in ((0.5, 1.0, 0.5), (0.6, 0.8, 1.2)):  # a green and a blue "face": leaves, sky
