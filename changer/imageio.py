@@ -235,6 +235,7 @@ def _from_pil(
                 original = _oriented_size(img)
                 _draft(img, max_side, max_pixels)
             check_decode_size(img.size, name, header)
+            _check_shape(header, name, max_side, max_pixels)
             if not jpeg:
                 img.load()
                 original = _oriented_size(img)
@@ -242,6 +243,8 @@ def _from_pil(
             img = ImageOps.exif_transpose(img) or img
             img = _shrink(img, original, max_side, max_pixels)
         return (*_convert_mode(img), original)
+    except InputError:
+        raise
     except Image.DecompressionBombError as err:
         raise InputError(f"{name}: image is too large to open safely ({err})") from None
     except (OSError, SyntaxError, ValueError, MemoryError) as err:
@@ -261,6 +264,16 @@ def check_decode_size(size: tuple[int, int], name: str, header: tuple[int, int] 
             f"{name}: image is {hw}x{hh} px ({hw * hh / 1e6:.0f} megapixels); at most {limit / 1e6:.0f} "
             "megapixels can be opened here: save a smaller copy"
         )
+
+
+def _check_shape(size: tuple[int, int], name: str, max_side: int, max_pixels: int) -> None:
+    """Refuse, from the header's ``(W, H)``, a picture too small or too thin to use (the same
+    messages :func:`read_image` gives after decoding), before it is decoded."""
+    w, h = size
+    if min(w, h) < MIN_SIDE:
+        raise InputError(f"{name}: image is {w}x{h} px; at least {MIN_SIDE}x{MIN_SIDE} is needed")
+    if min(w, h) * _fit_factor(h, w, max_side, max_pixels) < MIN_SIDE:
+        raise InputError(f"{name}: image is {w}x{h} px; its aspect ratio is too extreme to fit the size limits")
 
 
 def header_size(src: str | Path | bytes | Image.Image, name: str = "image") -> tuple[int, int]:
