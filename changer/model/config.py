@@ -21,6 +21,17 @@ MEMBER_FIELDS = ("channels", "dim", "heads", "mlp_ratio", "colorizer_depth", "bl
 """The architecture fields an ensemble member (:attr:`ChangerConfig.members`) may set;
 everything that says how the model is fed (variant switches, key colour, pre-fill) is shared."""
 
+BOUNDS: dict[str, tuple[float, float]] = {
+    "channels": (1, 512), "dim": (1, 1024), "heads": (1, 32), "mlp_ratio": (0.0625, 8),
+    "colorizer_depth": (0, 16), "blender_depth": (0, 16), "color_ref_pool": (1, 64), "sa_pool": (1, 64),
+    "train_size": (8, 4096), "disc_channels": (1, 512), "disc_layers": (1, 8), "disc_scales": (1, 6),
+}
+"""Inclusive bounds of the numeric fields (``channels``: of each level's width), at least twice
+any trained model's (widest: channels up to 256, dim 256); :meth:`ChangerConfig.check_bounds` enforces them, with :data:`MAX_LEVELS` and
+:data:`MAX_MEMBERS`, before a network is built (``changer.limits``)."""
+MAX_LEVELS = 6
+MAX_MEMBERS = 8
+
 # What each named variant changes with respect to the defaults (DESIGN.md section 1).
 _VARIANT_OVERRIDES: dict[str, dict[str, Any]] = {
     "full": {},
@@ -113,6 +124,7 @@ class ChangerConfig:
         # JSON gives lists; keep tuples so configs compare equal after a round trip.
         self.channels = tuple(int(c) for c in self.channels)
         self.key_color = tuple(int(v) for v in self.key_color)  # type: ignore[assignment]
+        self.check_bounds()
         if self.arch not in ARCHS:
             raise ValueError(f"arch must be one of {ARCHS}, got {self.arch!r}")
         if len(self.channels) < 2:
@@ -124,6 +136,19 @@ class ChangerConfig:
         if len(self.key_color) != 3:
             raise ValueError("key_color must be an RGB triple")
         self.members = tuple(self._check_member(m) for m in self.members)
+
+    def check_bounds(self) -> None:
+        """Refuse sizes no trained model has (:data:`BOUNDS`): a config asking for huge widths
+        is a ``ValueError`` here, before any layer is built."""
+        if not 2 <= len(self.channels) <= MAX_LEVELS:
+            raise ValueError(f"channels needs 2 to {MAX_LEVELS} levels, got {len(self.channels)}")
+        if len(self.members) > MAX_MEMBERS:
+            raise ValueError(f"at most {MAX_MEMBERS} ensemble members, got {len(self.members)}")
+        for name, (low, high) in BOUNDS.items():
+            values = self.channels if name == "channels" else (getattr(self, name),)
+            for value in values:
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                    raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
 
     def _check_member(self, entry: dict[str, Any]) -> dict[str, Any]:
         """One :attr:`members` entry, validated and normalised (tuples, only set fields)."""
