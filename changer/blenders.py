@@ -20,6 +20,7 @@ optional attributes: ``key_color`` (the key the method needs, None = any), ``chr
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -239,6 +240,32 @@ def load_blender(model_id: str | Path | None = None, device: str | None = None) 
             f"or a baseline: {', '.join(baseline_names())}"
         )
     return _load_model(text, device, name=text)
+
+
+def model_key(model_id: str | Path | None) -> str:
+    """One name per model that :func:`load_blender` ``(model_id)`` would load, for a cache:
+    ``baseline:<name>``, ``folder:<real path>`` (a folder however it is written, ``~``, ``.``,
+    ``..`` or links, and a bundled model's name), ``hub:<repo id>@main``; anything else
+    ``unknown:<text>`` (it does not load). None and blank are the bundled default's folder."""
+    if model_id is None or not str(model_id).strip():
+        return f"folder:{os.path.realpath(DEFAULT_MODEL_DIR)}" if is_model_folder(DEFAULT_MODEL_DIR) else (
+            f"baseline:{FALLBACK_BASELINE}")
+    text = str(model_id).strip()
+    if text.lower() in baseline_names():
+        return f"baseline:{text.lower()}"
+    try:
+        path = Path(text).expanduser()
+        is_dir, exists = path.is_dir(), path.exists()
+    except (OSError, RuntimeError, ValueError):
+        is_dir, exists = False, False
+    if is_dir:
+        return f"folder:{os.path.realpath(path)}"
+    bundled = None if exists else bundled_model_dir(text)
+    if bundled is not None:
+        return f"folder:{os.path.realpath(bundled)}"
+    if not exists and _is_repo_id(text):
+        return f"hub:{text}@main"
+    return f"unknown:{text}"
 
 
 def _is_repo_id(text: str) -> bool:

@@ -266,6 +266,25 @@ def check_decode_size(size: tuple[int, int], name: str, header: tuple[int, int] 
         )
 
 
+def check_label_header(src: str | Path | bytes | Image.Image, name: str, photo: tuple[int, int]) -> None:
+    """Refuse, from the headers alone, a label map file that cannot belong to a photo whose
+    header says ``photo`` (``(H, W)``): over :data:`MAX_DECODE_PIXELS`, more pixels than the
+    photo, or another shape (either way round: the photo's EXIF may turn it)."""
+    h, w = header_size(src, name)
+    check_decode_size((w, h), name)
+    ph, pw = photo
+    if h * w > ph * pw:
+        raise InputError(f"{name}: label map is {w}x{h} px, larger than its photo ({pw}x{ph} px): "
+                         "give a map of the photo's size")
+    try:
+        _check_label_shape((h, w), (ph, pw), name)
+    except InputError:
+        try:
+            _check_label_shape((h, w), (pw, ph), name)
+        except InputError:
+            raise InputError(f"{name}: label map is {w}x{h} px but its photo is {pw}x{ph} px") from None
+
+
 def _check_shape(size: tuple[int, int], name: str, max_side: int, max_pixels: int) -> None:
     """Refuse, from the header's ``(W, H)``, a picture too small or too thin to use (the same
     messages :func:`read_image` gives after decoding), before it is decoded."""

@@ -18,6 +18,9 @@ def user_error(message: str) -> gr.Error:
     not a fault of the app; real faults still raise their own exceptions and tracebacks.
     A Gradio without ``print_exception`` (before 5.9) gets a plain ``gr.Error``.
     """
+    from demo.public import scrub
+
+    message = scrub(message)  # public mode: no server paths in what the page shows
     log.info("refused: %s", message)
     try:
         return gr.Error(message, print_exception=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +22,14 @@ from PIL import Image
 from changer import labels as L
 from changer.imageio import ImageSource
 from demo.errors import user_error
+from demo.public import Policy
 from demo.scratch import ScratchSpace
 
 KEY_COLOURS = {"green": (0, 177, 64), "blue": (0, 71, 187)}
 MODEL_ENV = "CHANGER_MODEL"
+MODEL_CACHE_ENV = "CHANGER_MODEL_CACHE"
+MODEL_CACHE_SIZE = 3
+"""Models kept loaded (least recently used dropped first; the default model is always kept)."""
 
 DEFAULT_EDGE_SOFTNESS = 0.8
 """``BlendOptions.edge_softness``'s default, for the slider (importing the pipeline here would
@@ -67,12 +72,23 @@ class BlendOutputs:
 
 
 class BlendService:
-    """Loads pipelines on demand (one per model id, shared by all users) and runs blends."""
+    """Loads pipelines on demand (one per model, shared by all users) and runs blends.
 
-    def __init__(self, default_model: str | None = None):
+    Loaded pipelines are cached by the model they load (``changer.blenders.model_key``: a
+    folder's real path, a bundled name's folder, a Hub id), so ``folder/.`` and ``folder/./.``
+    share one; at most ``cache_size`` (``$CHANGER_MODEL_CACHE``, default
+    :data:`MODEL_CACHE_SIZE`) are kept, the least recently used dropped first, the default
+    never. ``policy`` (:class:`demo.public.Policy`, from the environment by default) says
+    which model names the box takes.
+    """
+
+    def __init__(self, default_model: str | None = None, policy: Policy | None = None,
+                 cache_size: int | None = None):
         self.default_model = default_model
-        self._pipelines: dict[str | None, Any] = {}
-        self._loading: dict[str | None, threading.Lock] = {}
+        self.policy = policy or Policy.from_env()
+        self.cache_size = max(1, cache_size or int(os.environ.get(MODEL_CACHE_ENV) or MODEL_CACHE_SIZE))
+        self._pipelines: OrderedDict[str, Any] = OrderedDict()
+        self._loading: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self.scratch = ScratchSpace("changer-blend-")
 
@@ -82,29 +98,47 @@ class BlendService:
         Each model loads under its own lock: a slow or failing load (a Hub download) holds
         up only the users asking for that model, not everyone's blends.
         """
+        from changer.blenders import model_key
         from changer.imageio import InputError, shorten
         from changer.pipeline import HeadBlendingPipeline
 
-        key = (model_id or "").strip() or self.default_model
+        name = self.policy.model(model_id) or self.default_model
+        key = model_key(name)
         with self._lock:
             if key in self._pipelines:
+                self._pipelines.move_to_end(key)
                 return self._pipelines[key]
             loading = self._loading.setdefault(key, threading.Lock())
         with loading:
             try:
-                if key not in self._pipelines:
-                    pipe = HeadBlendingPipeline.from_pretrained(key)
+                with self._lock:
+                    pipe = self._pipelines.get(key)
+                if pipe is None:
+                    pipe = HeadBlendingPipeline.from_pretrained(name)
                     with self._lock:
                         self._pipelines[key] = pipe
-                return self._pipelines[key]
+                        self._evict()
+                return pipe
             except FileNotFoundError:
                 raise
             except OSError as err:  # a name no file system takes, a full disk, a broken download
-                raise InputError(f"model {shorten(key or '')!r} cannot be loaded ({err.strerror or err})") from err
+                raise InputError(f"model {shorten(name or '')!r} cannot be loaded ({err.strerror or err})") from err
             finally:
                 with self._lock:  # no lock kept per name typed into the box (a failed load is tried again)
                     if self._loading.get(key) is loading:
                         del self._loading[key]
+
+    def _evict(self) -> None:
+        """Drop the least recently used pipelines beyond ``cache_size`` (never the default's);
+        called with ``_lock`` held."""
+        from changer.blenders import model_key
+
+        keep = model_key(self.default_model)
+        for key in list(self._pipelines):
+            if len(self._pipelines) <= self.cache_size:
+                break
+            if key != keep:
+                del self._pipelines[key]
 
     def status_line(self, model_id: str | None = None) -> str:
         """One line naming what the Blend tab runs (and any fallback note)."""
@@ -138,7 +172,7 @@ class BlendService:
         ``progress``: a ``gr.Progress``, told each stage of the blend as it begins (loading
         a model the first time counts as the first step).
         """
-        from changer.imageio import InputError, load_labels
+        from changer.imageio import InputError, check_label_header, header_size, load_labels
         from changer.pipeline import BlendOptions
 
         if source is None or target is None:
@@ -155,6 +189,9 @@ class BlendService:
         try:
             if progress is not None:
                 progress(0.0, desc="loading the model")
+            for labels, photo, name in ((source_labels, source, "source"), (target_labels, target, "target")):
+                if labels and isinstance(photo, (str, Path)):  # from the headers, before anything is decoded
+                    check_label_header(labels, f"{name} labels", header_size(photo, name))
             pipe = self.pipeline(model_id)
             options = BlendOptions(
                 key_color=KEY_COLOURS[key], color_reference=colour_reference,
@@ -168,6 +205,8 @@ class BlendService:
                 target_labels=load_labels(target_labels, "target labels") if target_labels else None,
                 options=options, progress=report,
             )
+        except gr.Error:  # already a message (a model the public mode does not offer)
+            raise
         except (InputError, ValueError, FileNotFoundError) as err:
             raise user_error(str(err)) from err
         alpha = (np.clip(result.alpha, 0, 1) * 255).astype(np.uint8)
@@ -238,11 +277,12 @@ class EvaluateOutputs:
 class EvaluateService:
     """Runs ``eval.runner`` for the Evaluate tab (cached results come back at once)."""
 
-    def __init__(self, data_root: str | None = None):
+    def __init__(self, data_root: str | None = None, policy: Policy | None = None):
         from changer.data.dataset import default_data_root
 
         root = data_root or default_data_root()
         self.default_data = str(root) if root else None
+        self.policy = policy or Policy.from_env()
         self.scratch = ScratchSpace("changer-eval-")
 
     @staticmethod
@@ -260,7 +300,7 @@ class EvaluateService:
         from changer.data.dataset import TalkingHeads
 
         try:
-            return [s for s in TalkingHeads(data_dir or self.default_data or "").splits if s != "train"]
+            return [s for s in TalkingHeads(self.policy.data_dir(data_dir, self.default_data)).splits if s != "train"]
         except (OSError, ValueError):  # not a dataset folder, or an unreadable manifest
             return []
 
@@ -268,10 +308,14 @@ class EvaluateService:
         return [s for s in self.splits() if s == "test_hdtf"] or self.splits()[:1]
 
     def data_hint(self, data_dir: str | None = None) -> str:
-        """A line saying which data will be used, or how to get some."""
-        folder = data_dir or self.default_data
+        """A line saying which data will be used, or how to get some (no server path in public mode)."""
+        from demo.public import scrub
+
+        folder = self.policy.data_dir(data_dir, self.default_data)
         if folder and self.splits(folder):
-            return f"Dataset: `{folder}`."
+            return scrub(f"Dataset: `{folder}`.", self.policy.public)
+        if self.policy.public:
+            return "**No dataset on this server**: the Evaluate tab needs one (`CHANGER_DATA`)."
         reason = f" ({self._problem(folder)})" if folder else ""
         return (
             f"**No dataset found**{reason}. Point *Dataset folder* at a folder in the talking-heads layout "
@@ -312,12 +356,13 @@ class EvaluateService:
         from eval.runner import EvalRequest, run_evaluation
         from eval.stats import wide_table
 
-        data_dir = (data_dir or "").strip() or self.default_data or ""
+        data_dir = self.policy.data_dir(data_dir, self.default_data)
         if not data_dir or not self.splits(data_dir):
             raise user_error(self.data_hint(data_dir).replace("*", "").replace("`", ""))
-        methods = list(dict.fromkeys([*(methods or []), *_names(other_models)]))
+        methods = self.policy.methods([*(methods or []), *_names(other_models)])
         if not splits or not methods:
             raise user_error("Pick at least one split and one method.")
+        max_frames = self.policy.frames(max_frames)
         try:
             request = EvalRequest(data_root=data_dir, splits=list(splits), methods=list(methods), max_frames=max_frames)
             result = run_evaluation(request, progress=lambda done, total, what="": progress(done / max(total, 1), desc=what))
@@ -352,15 +397,15 @@ class EvaluateService:
         from eval.grid import save_grid
         from eval.panel import DEV_PANEL, PanelPair, read_pairs, run_panel, wide_summary
 
-        methods = list(dict.fromkeys([*(methods or []), *_names(other_models)]))
+        methods = self.policy.methods([*(methods or []), *_names(other_models)])
         if not methods:
             raise user_error("Pick at least one method.")
         sources, targets = list(sources or []), list(targets or [])
         if len(sources) != len(targets):
             raise user_error(f"Give as many target photos as source photos (they are paired in order): "
                              f"{len(sources)} sources, {len(targets)} targets.")
-        if len(sources) > MAX_CROSS_PAIRS:
-            raise user_error(f"At most {MAX_CROSS_PAIRS} uploaded pairs at a time, got {len(sources)}.")
+        if len(sources) > self.policy.pairs(MAX_CROSS_PAIRS):
+            raise user_error(f"At most {self.policy.pairs(MAX_CROSS_PAIRS)} uploaded pairs at a time, got {len(sources)}.")
         try:
             pairs = ([PanelPair(s, t, i + 1) for i, (s, t) in enumerate(zip(sources, targets, strict=True))]
                      or read_pairs(DEV_PANEL, self.default_data))

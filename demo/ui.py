@@ -47,7 +47,9 @@ def _blend_tab(service: BlendService) -> None:
             upright = gr.Checkbox(value=True, label="Turn photos lying on their side or upside down upright",
                                   info="Untick if a photo is turned by mistake.")
         with gr.Row():
-            model_id = gr.Textbox(label="Model id (blank = bundled default; a bundled model such as default_cpu, a local folder or a Hub repo id)")
+            model_id = gr.Textbox(label="Model id (blank = bundled default; a bundled model such as default_cpu, a local folder or a Hub repo id)"
+                                  if not service.policy.public else
+                                  f"Model id (blank = bundled default; or one of: {', '.join(service.policy.offered())})")
             parser = choice_radio([("built-in head parser", "built-in"), ("label maps only", "labels")],
                                   "built-in", "Parser (label maps, when given, always win)")
             source_labels = gr.File(label="Source label map (optional, 5-class PNG)", file_types=["image"], type="filepath", elem_id="source-labels")
@@ -93,14 +95,18 @@ def _evaluate_tab(service: EvaluateService) -> None:
     )
     found = service.data_hint()
     with gr.Row():
-        data = gr.Textbox(value=service.default_data or "", label="Dataset folder", scale=3)
+        public = service.policy.public  # public mode: the server's own dataset, capped runs (demo/public.py)
+        data = gr.Textbox(value="" if public else service.default_data or "", label="Dataset folder", scale=3,
+                          interactive=not public, visible=not public)
         splits = checkbox_group(service.splits(), value=service.default_splits(), label="Splits", scale=2)
     with gr.Row():
         methods = checkbox_group(service.methods(), value=service.default_methods(), label="Methods", scale=3)
-        max_frames = number_slider(1, 60, 8, "Frames per split (max)", step=1, scale=1)
+        max_frames = number_slider(1, service.policy.max_frames if public else 60, 8, "Frames per split (max)",
+                                   step=1, scale=1)
     other = gr.Textbox(label="Other models (optional): model folders, bundled model names or Hub repo ids, "
-                             "separated by commas", placeholder="e.g. runs/my_run/model, someone/changer-256",
-                       value="", elem_id="eval-other")
+                             "separated by commas" if not public else
+                             f"Other models (optional, comma-separated): {', '.join(service.policy.offered())}",
+                       placeholder="e.g. runs/my_run/model, someone/changer-256", value="", elem_id="eval-other")
     hint = gr.Markdown(found, elem_id="eval-hint")
     run = gr.Button("Evaluate", variant="primary", elem_id="eval-button")
     table = gr.Dataframe(label="Results (mean ± 95% CI)", elem_id="eval-table", wrap=True,
