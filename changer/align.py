@@ -147,14 +147,7 @@ def similarity_matrix(
     rotate: bool = False,
 ) -> np.ndarray:
     """The ``2x3`` source -> target similarity of the module docstring."""
-    if not np.isfinite(scale) or scale <= 0:
-        raise InputError(f"align scale must be a positive number, got {scale}")
-    if not MIN_SCALE <= scale <= MAX_SCALE:
-        raise InputError(f"align scale must be between {MIN_SCALE} and {MAX_SCALE}, got {scale}")
-    if len(offset) != 2 or not all(np.isfinite(offset)):
-        raise InputError(f"align offset must be two numbers (dx, dy), got {offset}")
-    if max(abs(float(v)) for v in offset) > MAX_OFFSET:
-        raise InputError(f"align offset must be within ±{MAX_OFFSET} head sizes, got {offset}")
+    _check_manual(scale, offset)
     use_face = has_face(source_labels) and has_face(target_labels)
     src = head_geometry(source_labels, use_face, "source")
     tgt = head_geometry(target_labels, use_face, "target")
@@ -221,3 +214,63 @@ def align_head(
         )
     matrix = similarity_matrix(source_labels, target_labels, scale, offset, rotate)
     return warp_head(source_img, L.head_mask(source_labels), matrix, target_labels.shape)
+
+
+MAX_LANDMARK_ROTATION_DEG = 45.0
+"""Beyond this roll difference the landmarks are more likely wrong than the head that tilted."""
+
+
+def landmark_points(landmarks: np.ndarray) -> np.ndarray:
+    """The five points a head is placed by (``5x2``): both eye centres, the nose tip, the
+    mouth's centre and the chin, from dlib's 68 landmarks."""
+    lm = np.asarray(landmarks, np.float64)
+    return np.stack([lm[36:42].mean(0), lm[42:48].mean(0), lm[30], lm[[48, 54]].mean(0), lm[8]])
+
+
+def landmark_matrix(
+    source_landmarks: np.ndarray,
+    target_landmarks: np.ndarray,
+    scale: float = 1.0,
+    offset: tuple[float, float] = (0.0, 0.0),
+    target_size: float | None = None,
+) -> np.ndarray:
+    """The ``2x3`` source -> target similarity that lays the source's eyes, nose, mouth and
+    chin onto the target's (least squares): the new head gets the target head's size,
+    position and tilt. ``scale`` multiplies the size about the target's chin (which stays
+    put); ``offset`` moves the head by fractions of ``target_size`` (the target head's size;
+    default: twice its eyes-to-chin distance). Roll beyond ±45° is clamped."""
+    from skimage.transform import SimilarityTransform
+
+    _check_manual(scale, offset)
+    src, dst = landmark_points(source_landmarks), landmark_points(target_landmarks)
+    tform = SimilarityTransform.from_estimate(src, dst) if hasattr(SimilarityTransform, "from_estimate") \
+        else _estimated(src, dst)
+    s, phi = float(tform.scale), float(np.degrees(tform.rotation))
+    phi = float(np.clip(phi, -MAX_LANDMARK_ROTATION_DEG, MAX_LANDMARK_ROTATION_DEG))
+    c, si = np.cos(np.radians(phi)), np.sin(np.radians(phi))
+    linear = s * scale * np.array([[c, -si], [si, c]])
+    chin_src, chin_dst = src[4], np.asarray(tform(src[4:5]))[0]  # the fitted chin, where the scale pivots
+    size = target_size if target_size is not None else 2 * float(np.linalg.norm(dst[:2].mean(0) - dst[4]))
+    shift = chin_dst + np.array(offset, np.float64) * size
+    return np.hstack([linear, (shift - linear @ chin_src)[:, None]])
+
+
+def _estimated(src: np.ndarray, dst: np.ndarray):  # scikit-image < 0.26
+    from skimage.transform import SimilarityTransform
+
+    tform = SimilarityTransform()
+    if not tform.estimate(src, dst):
+        raise InputError("the faces' landmarks do not give a placement")
+    return tform
+
+
+def _check_manual(scale: float, offset: tuple[float, float]) -> None:
+    """The manual scale and offset are within their limits (an :class:`InputError` if not)."""
+    if not np.isfinite(scale) or scale <= 0:
+        raise InputError(f"align scale must be a positive number, got {scale}")
+    if not MIN_SCALE <= scale <= MAX_SCALE:
+        raise InputError(f"align scale must be between {MIN_SCALE} and {MAX_SCALE}, got {scale}")
+    if len(offset) != 2 or not all(np.isfinite(offset)):
+        raise InputError(f"align offset must be two numbers (dx, dy), got {offset}")
+    if max(abs(float(v)) for v in offset) > MAX_OFFSET:
+        raise InputError(f"align offset must be within ±{MAX_OFFSET} head sizes, got {offset}")

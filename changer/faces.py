@@ -59,6 +59,18 @@ class Face:
         return (self.landmarks[RIGHT_EYE].mean(0) + self.landmarks[LEFT_EYE].mean(0)) / 2
 
     @property
+    def yaw(self) -> float:
+        """Approximate yaw (degrees, 0 = frontal): where the nose tip lies between the jaw's
+        two ends, read on a cylinder."""
+        left, right, nose = self.landmarks[0], self.landmarks[16], self.landmarks[30]
+        axis = right - left
+        span = float(np.dot(axis, axis))
+        if span <= 0:
+            return float("nan")
+        r = float(np.dot(nose - left, axis)) / span  # 0..1 along the jaw line
+        return float(np.degrees(np.arcsin(np.clip(2 * r - 1, -1, 1))))
+
+    @property
     def roll(self) -> float:
         """Angle (degrees) of the line from the right to the left eye; positive = clockwise."""
         dx, dy = self.landmarks[LEFT_EYE].mean(0) - self.landmarks[RIGHT_EYE].mean(0)

@@ -45,9 +45,18 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from changer import chroma, tone
+from changer import chroma, fill_color, head_layer, tone
+from changer import faces as F
 from changer import labels as L
-from changer.align import MIN_REGION_PIXELS, has_face, matrix_scale, similarity_matrix, warp_head, warp_mask
+from changer.align import (
+    MIN_REGION_PIXELS,
+    has_face,
+    landmark_matrix,
+    matrix_scale,
+    similarity_matrix,
+    warp_head,
+    warp_mask,
+)
 from changer.blenders import Blender, load_blender
 from changer.chroma import is_grayscale
 from changer.data.augment import dilate, mask_box
@@ -65,6 +74,16 @@ NO_PARSER_MESSAGE = "no head parser available yet: pass source_labels and target
 
 HOLE_MARGIN = float(np.mean(SampleConfig().hole_margin))
 """Dilation of the removed region, as a fraction of the window side (training's mean)."""
+
+REAL_HOLE_MARGIN = 0.035
+"""With the real head: the hole is the old head and the new one grown by this share of the
+window side (the target's neck and clothes stay unless the new head covers them)."""
+
+MAX_ENLARGEMENT = 4.0
+"""A source face enlarged more than this many times is refused (unless forced)."""
+
+POSE_NOTE_YAW = 25.0
+"""A note when the two faces are turned sideways by more than this many degrees apart."""
 
 FACE_FEATHER = 0.01
 """Feather of the face's lightness correction, as a fraction of the window side."""
@@ -128,6 +147,14 @@ class BlendOptions:
         upright: turn a photo whose person lies on their side or upside down upright
             before blending (:func:`changer.orientation.upright_turns`); a turned target's
             result is turned back, so it has the target's shape and orientation.
+        head: ``"real"`` (default): the source head's own pixels at full resolution on top
+            (:mod:`changer.head_layer`), the target's neck and clothes kept, the network
+            filling only the ring between them and the old head the new one does not cover
+            (its colours matched to the real pixels around it, :mod:`changer.fill_color`);
+            ``"network"``: the paper's output, the network redraws the head from its gray
+            copy and the target's neck.
+        force_enlargement: blend even when the source face would be enlarged more than
+            :data:`MAX_ENLARGEMENT` times (refused by default: the head would be mush).
     """
 
     key_color: RGB | None = None
@@ -145,6 +172,8 @@ class BlendOptions:
     background_margin: float = 0.03
     neck_tint: float = 1.0
     upright: bool = True
+    head: Literal["real", "network"] = "real"
+    force_enlargement: bool = False
 
 
 @dataclass
@@ -333,7 +362,8 @@ class HeadBlendingPipeline:
             notes.append(f"target is on a {layer.keyed.name} key: its foreground comes from chroma keying")
         res = _resolution(opts.resolution or self.blender.resolution)
         with clock("align"):
-            matrix = similarity_matrix(src_lab, tgt_lab, opts.align_scale, opts.align_offset, opts.align_rotate)
+            matrix = _placement(src, src_lab, tgt, tgt_lab, opts, notes)
+            _check_enlargement(matrix, src_lab, opts)
             notes += _enlargement_notes(matrix, opts.align_scale)
             notes += _cut_head_notes(src_lab, matrix, tgt.shape[:2])
             _check_head_inside(src_lab, matrix, tgt.shape[:2], opts, source_labelled)
@@ -356,8 +386,15 @@ class HeadBlendingPipeline:
             src_face = L.main_face_mask(src_lab)
             face = None if src_face is None else warp_mask(src_face, into_window, (res, res))
             neck_face = None if face is None else (warp_mask(src_lab == L.NECK, into_window, (res, res)), face)
+            real = None
+            if opts.head == "real":
+                real = head_layer.source_layer(src, src_lab)
+                if opts.color_reference == "target":
+                    real.rgb = _skin_toward(real, src, src_lab, tgt, tgt_lab)
+                real_w = head_layer.warp_layer(real, into_window, (res, res))
             inputs = build_inputs(crop, aligned.rgb, aligned.mask, key, opts.color_reference, chroma_setting,
-                                  face_curve=(lightness, face))
+                                  face_curve=(lightness, face),
+                                  real_head=None if real is None else real_w.alpha > 0.05)
         with clock("model"):
             raw = np.asarray(self.blender(inputs))
         if raw.shape != (res, res, 3) or raw.dtype != np.uint8:
@@ -368,9 +405,10 @@ class HeadBlendingPipeline:
             notes.append("this model works on real backgrounds (no chroma key): the original background is kept")
             opts = BlendOptions(**{**opts.__dict__, "output_background": "original"})
         with clock("composite"):
+            real_head = None if real is None else (real, matrix, real_w, crop)
             return _assemble(tgt, tgt_lab, layer, raw, inputs, window, key, bg, opts, chroma_setting,
                              self.blender.name, notes, out_key=key if opts.key_color is None else _rgb(opts.key_color),
-                             neck_face=neck_face)
+                             neck_face=neck_face, real_head=real_head)
 
 
 # --------------------------------------------------------------------------- helpers: options
@@ -592,6 +630,60 @@ def _without_bars(source: np.ndarray, labels: ImageSource | None, notes: list[st
     return bars.crop(source)
 
 
+def _face(img: np.ndarray, labels: np.ndarray) -> F.Face | None:
+    """The labelled face as dlib sees it (landmarks), or None where dlib finds no face there."""
+    face = L.main_face_mask(labels)
+    hint = F.box_from_mask(face if face is not None else labels == L.FACE)
+    found = F.find_face(img, hint)
+    return found if found is not None and found.detected else None
+
+
+def _placement(src: np.ndarray, src_lab: np.ndarray, tgt: np.ndarray, tgt_lab: np.ndarray,
+               opts: BlendOptions, notes: list[str]) -> np.ndarray:
+    """Source -> target matrix: from both faces' landmarks (eyes, nose, mouth, chin: the new
+    head gets the target head's size, place and tilt) when dlib finds both, else from the
+    labelled head boxes (:func:`changer.align.similarity_matrix`). A note when the faces are
+    turned sideways very differently (one head looks away from where the body faces)."""
+    src_face, tgt_face = _face(src, src_lab), _face(tgt, tgt_lab)
+    if src_face is None or tgt_face is None:
+        return similarity_matrix(src_lab, tgt_lab, opts.align_scale, opts.align_offset, opts.align_rotate)
+    gap = abs(src_face.yaw - tgt_face.yaw)
+    if gap > POSE_NOTE_YAW:
+        notes.append(f"the two faces look in different directions (about {gap:.0f}° apart): the new head may look "
+                     "turned on the body (a source facing the same way as the target blends best)")
+    head = mask_box(L.head_mask(tgt_lab))
+    size = None if head is None else float(max(head[2] - head[0], head[3] - head[1]))
+    return landmark_matrix(src_face.landmarks, tgt_face.landmarks, opts.align_scale, opts.align_offset, size)
+
+
+def _check_enlargement(matrix: np.ndarray, src_lab: np.ndarray, opts: BlendOptions) -> None:
+    """Refuse a source face that would be blown up more than :data:`MAX_ENLARGEMENT` times
+    (unless ``force_enlargement``): the head would be a blur."""
+    scale = matrix_scale(matrix) / opts.align_scale
+    if scale <= MAX_ENLARGEMENT or opts.force_enlargement:
+        return
+    box = mask_box(L.main_face_mask(src_lab) if L.main_face_mask(src_lab) is not None else src_lab == L.FACE)
+    width = "" if box is None else f" ({box[2] - box[0]} px wide)"
+    raise InputError(
+        f"the source face is small{width}: it would be enlarged {scale:.1f}x to the target's size and look blurred. "
+        "Use a closer or larger source photo, or force the enlargement"
+    )
+
+
+def _skin_toward(layer: head_layer.HeadLayer, src: np.ndarray, src_lab: np.ndarray, tgt: np.ndarray,
+                 tgt_lab: np.ndarray) -> np.ndarray:
+    """The real head's pixels with the skin moved toward the target face's colour
+    (:func:`changer.head_layer.match_skin`); as they are when a face is too small to tell."""
+    def face(labels: np.ndarray) -> np.ndarray:
+        main = L.main_face_mask(labels)
+        return main if main is not None else labels == L.FACE
+
+    s, t = head_layer.skin_colour(src, face(src_lab)), head_layer.skin_colour(tgt, face(tgt_lab))
+    if s is None or t is None:
+        return layer.rgb
+    return head_layer.match_skin(layer.rgb, layer.alpha > 0, s, t)
+
+
 def _check_head_inside(
     src_lab: np.ndarray, matrix: np.ndarray, shape: tuple[int, int], opts: BlendOptions, source_labelled: bool = False
 ) -> None:
@@ -680,6 +772,14 @@ class _Crop:
     """The person's colours (spill removed on a key screen)."""
     on_key: np.ndarray
     """The target in the chroma-key setting (``T_green``)."""
+    alpha: np.ndarray | None = None
+    """The target person's matte (keyed on a key screen, else the labels' foreground)."""
+
+    def loose(self) -> np.ndarray:
+        """What the matte calls person but the labels call neither neck nor body: the old
+        head, with what a parser missed of it on a key screen (dark hair it called background)."""
+        person = L.foreground_mask(self.labels) if self.alpha is None else self.alpha > 0.5
+        return person & ~L.neck_body_mask(self.labels)
 
 
 def _crop_layers(tgt: np.ndarray, lab: np.ndarray, layer: _Layer, window: Window, res: int, key: RGB) -> _Crop:
@@ -690,18 +790,20 @@ def _crop_layers(tgt: np.ndarray, lab: np.ndarray, layer: _Layer, window: Window
         return _Crop(rgb=rgb, labels=labels, person=rgb, on_key=on_key(rgb, L.foreground_mask(labels), key))
     person = _resize(crop_square(layer.fg, window), res, "image")
     alpha = np.clip(_resize(crop_square(layer.alpha, window), res, "float"), 0.0, 1.0)
-    return _Crop(rgb=rgb, labels=labels, person=person, on_key=chroma.composite(person, alpha, key))
+    return _Crop(rgb=rgb, labels=labels, person=person, on_key=chroma.composite(person, alpha, key), alpha=alpha)
 
 
 def build_inputs(
     crop: _Crop, head_rgb: np.ndarray, head: np.ndarray, key: RGB, color_reference: str, chroma_setting: bool = True,
     face_curve: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+    real_head: np.ndarray | None = None,
 ) -> BlendInputs:
     """The :class:`BlendInputs` of the window, as :meth:`changer.data.sample.SampleBuilder.build` makes them.
 
     The removed region is the target's head and neck and the pasted source head, dilated by
     the training's mean hole margin (no random H² at inference: the real cross-identity
-    hole is what H² imitates). ``face_curve`` ``(lookup table, face mask)`` moves the gray
+    hole is what H² imitates). With ``real_head`` (the real head's matte in the window) the
+    hole is only the old head and the new one, grown by :data:`REAL_HOLE_MARGIN`. ``face_curve`` ``(lookup table, face mask)`` moves the gray
     face's lightness (:func:`changer.tone.head_curve`: to the target face's, when the colour
     comes from the target), feathered over 1% of the side.
     """
@@ -711,8 +813,10 @@ def build_inputs(
         gray = tone.apply_curve_within(gray, curve, face & head, FACE_FEATHER * max(head.shape))
     side = max(head.shape)
     t_head = L.head_mask(crop.labels)
-    removed = t_head | (crop.labels == L.NECK) | head
-    hole = dilate(removed, round(HOLE_MARGIN * side)) | head
+    if real_head is None:
+        hole = dilate(t_head | (crop.labels == L.NECK) | head, round(HOLE_MARGIN * side)) | head
+    else:  # the real head goes on top: only the old head and the new one (with its neck top) go
+        hole = dilate(crop.loose() | head | real_head, round(REAL_HOLE_MARGIN * side)) | head | real_head
     holed = (crop.on_key if chroma_setting else crop.rgb).copy()
     holed[hole] = key
     body = L.neck_body_mask(crop.labels) & ~hole
@@ -745,9 +849,12 @@ def _distance(mask: np.ndarray) -> np.ndarray:
     return cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
 
 
-def _paste_weight(hole: np.ndarray, window: Window, shape: tuple[int, int], feather: float) -> np.ndarray:
+def _paste_weight(hole: np.ndarray, window: Window, shape: tuple[int, int], feather: float,
+                  inside: bool = False) -> np.ndarray:
     """Feathered hole over the picture's part of the window (``_region``'s window slices):
-    1 on the hole, a smooth fall to exactly 0 at ``2 * feather * side``.
+    1 on the hole, a smooth fall to exactly 0 at ``2 * feather * side``; with ``inside``, the
+    fall lies inside the hole instead (1 from ``feather * side`` in, 0 on and outside its
+    edge), so every pixel outside the hole stays the target's.
 
     Where the window's own border lies inside the image the weight also ramps down to 0,
     so nothing outside the window is needed. The distance to the hole is taken only
@@ -763,12 +870,17 @@ def _paste_weight(hole: np.ndarray, window: Window, shape: tuple[int, int], feat
     f = max(1, round(feather * side))
     box = mask_box(hole)
     if box is not None:
-        reach = 2 * f
+        reach = f if inside else 2 * f
         bx0, by0 = max(0, box[0] - reach, wc.start - reach), max(0, box[1] - reach, wr.start - reach)
         bx1, by1 = min(side, box[2] + reach, wc.stop + reach), min(side, box[3] + reach, wr.stop + reach)
         if bx0 < bx1 and by0 < by1:
-            t = np.clip(_distance(hole[by0:by1, bx0:bx1]) / np.float32(reach), 0.0, 1.0)
-            near = 1.0 - t * t * (3.0 - 2.0 * t)
+            part = hole[by0:by1, bx0:bx1]
+            if inside:  # distance into the hole from its edge: 0 outside
+                t = np.clip((_distance(~part) - 0.5) / np.float32(reach), 0.0, 1.0) * part
+                near = t * t * (3.0 - 2.0 * t)
+            else:
+                t = np.clip(_distance(part) / np.float32(reach), 0.0, 1.0)
+                near = 1.0 - t * t * (3.0 - 2.0 * t)
             ox0, oy0, ox1, oy1 = max(bx0, wc.start), max(by0, wr.start), min(bx1, wc.stop), min(by1, wr.stop)
             if ox0 < ox1 and oy0 < oy1:
                 weight[oy0 - wr.start : oy1 - wr.start, ox0 - wc.start : ox1 - wc.start] = \
@@ -923,20 +1035,27 @@ def _assemble(
     tgt: np.ndarray, tgt_lab: np.ndarray, layer: _Layer, raw: np.ndarray, inputs: BlendInputs, window: Window,
     key: RGB, bg: np.ndarray | None, opts: BlendOptions, chroma_setting: bool, method: str, notes: list[str],
     out_key: RGB, neck_face: tuple[np.ndarray, np.ndarray] | None = None,
+    real_head: tuple[head_layer.HeadLayer, np.ndarray, head_layer.HeadLayer, _Crop] | None = None,
 ) -> BlendResult:
     """Steps g–i: key the blender's output (on the working ``key``), bring it to full
     resolution and composite (the foreground and the key background on ``out_key``).
 
     ``neck_face``: the source's neck and face masks carried into the window, for
-    :func:`changer.neck.tint_neck`."""
+    :func:`changer.neck.tint_neck`. ``real_head``: (the source's head layer, its matrix
+    into the target, the layer in the window, the target's window crop): the network's fill
+    is colour-matched to the real pixels around it, pasted with a fade that lies inside the
+    hole, and the real head is laid on top at full resolution."""
     h, w = tgt.shape[:2]
     side = window[2]
     if chroma_setting:
         alpha_w = chroma.alpha_matte(raw, key)
         fg_w = unmix(raw, alpha_w, key)
-        if opts.mend_seam:
+        if real_head is not None:
+            alpha_w = _clear_old_head(alpha_w, real_head[3], real_head[2].alpha)
+            fg_w = _match_fill(fg_w, alpha_w, inputs, *real_head[2:])
+        elif opts.mend_seam:
             fg_w = mend_head_seam(fg_w, alpha_w, inputs.head_mask, opts.seam_line_level)
-        if neck_face is not None:
+        if neck_face is not None and real_head is None:
             person, head = alpha_w > 0.5, inputs.head_mask
             fg_w = tint_neck(fg_w, neck_face[0] & inputs.hole & ~head & person, neck_face[1] & head & person,
                              opts.neck_tint)
@@ -944,11 +1063,12 @@ def _assemble(
     else:
         alpha_w, fg_w = np.ones(raw.shape[:2], np.float32), raw
     rows, cols, wr, wc = _region(window, (h, w))
-    if _person_is_grayscale(tgt[rows, cols], layer.alpha[rows, cols]):  # the network colours every head
+    gray = _person_is_grayscale(tgt[rows, cols], layer.alpha[rows, cols])
+    if gray:  # the network colours every head
         fg_w = to_gray(fg_w)
         notes.append("the target is a black-and-white photo: so is the new head")
     hole_side = _resize(inputs.hole.astype(np.float32), side, "float") > 0.5
-    weight = _paste_weight(hole_side, window, (h, w), opts.feather)
+    weight = _paste_weight(hole_side, window, (h, w), opts.feather, inside=real_head is not None)
     gen_fg = _resize(fg_w, side, "image")[wr, wc]
     gen_alpha = np.clip(_resize(alpha_w, side, "float")[wr, wc], 0.0, 1.0)
 
@@ -956,6 +1076,8 @@ def _assemble(
     fg = layer.fg.copy()
     alpha[rows, cols] = np.clip(_mix(gen_alpha, alpha[rows, cols], weight), 0.0, 1.0)
     fg[rows, cols] = _mix(gen_fg, fg[rows, cols], weight)
+    if real_head is not None:
+        _lay_head(fg, alpha, real_head[0], real_head[1], weight, rows, cols, gray)
 
     if opts.output_background == "original":
         image = _paste_original(tgt, layer, fg, alpha, weight, rows, cols, side, opts.background_margin)
@@ -971,6 +1093,68 @@ def _assemble(
         masks=_full_masks(inputs, tgt_lab, window, (h, w), paste, hole_side), inputs=inputs,
         method=method, notes=notes, raw=raw, window=window, key_color=out_key, paste_weight=paste, original=tgt,
     )
+
+
+OLD_HEAD_MARGIN = 0.01
+"""The old head is background where it lies further than this share of the window side
+from the new head (nearer, the new head's own soft edge decides)."""
+
+
+BODY_OPENING = 0.06
+"""Parts of the target's body thinner than this share of the window side are left out when
+telling what lies in front of the body."""
+
+
+def _clear_old_head(alpha_w: np.ndarray, crop: _Crop, new_head: np.ndarray) -> np.ndarray:
+    """The network's matte with the old head made background wherever the new head does not
+    cover it and it lies above the target's body (its neck and clothes) in its column: the
+    old hair there was in front of background, so background is what belongs there (the
+    network tends to draw the old long hair again). In front of the body the network's
+    fill stays (what lay behind the hair there is body)."""
+    labels = crop.labels
+    side = max(labels.shape)
+    k = max(3, round(BODY_OPENING * side)) | 1  # thin slivers of "body" (backdrop a parser took for clothes) do not count
+    body = cv2.morphologyEx(L.neck_body_mask(labels).astype(np.uint8), cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
+    rows = np.arange(labels.shape[0])[:, None]
+    top = np.where(body.any(axis=0), body.argmax(axis=0), labels.shape[0])
+    near_new = _distance(new_head > 0.05) <= OLD_HEAD_MARGIN * side
+    old = crop.loose() & ~near_new & (rows < top[None, :])
+    if not old.any():
+        return alpha_w
+    soft = cv2.GaussianBlur(old.astype(np.float32), (0, 0), 1.0)
+    return alpha_w * (1.0 - np.maximum(soft, old))
+
+
+def _match_fill(fg_w: np.ndarray, alpha_w: np.ndarray, inputs: BlendInputs, real_w: head_layer.HeadLayer,
+                crop: _Crop) -> np.ndarray:
+    """The network's fill colour-matched to the real pixels beside it
+    (:func:`changer.fill_color.correct_fill`): the target's kept neck and body outside the
+    hole and the real head's skin inside it; only where the network drew the person."""
+    kept_body = L.neck_body_mask(crop.labels) & ~inputs.hole
+    head_skin = real_w.skin & (real_w.alpha > 0.95)
+    real = np.where(kept_body[..., None], crop.person, real_w.rgb)
+    region = (alpha_w > 0.5) & inputs.hole & (real_w.alpha < 0.95)
+    return fill_color.correct_fill(fg_w, region, real, kept_body | head_skin)
+
+
+def _lay_head(fg: np.ndarray, alpha: np.ndarray, real: head_layer.HeadLayer, matrix: np.ndarray,
+              weight: np.ndarray, rows: slice, cols: slice, gray: bool) -> None:
+    """Lay the real head over the person layer (``fg``, ``alpha``, changed in place) in the
+    window's part of the picture, at full resolution ("over": the head's matte in front of
+    what the network drew), never beyond the paste weight, so pixels outside the hole stay
+    the target's."""
+    shift = np.asarray(matrix, np.float64).copy()
+    shift[:, 2] -= (cols.start, rows.start)
+    placed = head_layer.warp_layer(real, shift, (rows.stop - rows.start, cols.stop - cols.start))
+    a = np.minimum(placed.alpha, weight)[..., None]
+    head_rgb = (to_gray(placed.rgb) if gray else placed.rgb).astype(np.float32)
+    under = alpha[rows, cols][..., None]
+    out_alpha = a + under * (1.0 - a)
+    out_fg = (a * head_rgb + under * (1.0 - a) * fg[rows, cols]) / np.maximum(out_alpha, 1e-6)
+    touched = a[..., 0] > 0
+    fg[rows, cols][touched] = np.clip(np.rint(out_fg[touched]), 0, 255).astype(np.uint8)
+    alpha[rows, cols] = out_alpha[..., 0]
 
 
 def _paste_original(

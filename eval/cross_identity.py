@@ -241,25 +241,12 @@ def ghost(result: np.ndarray, old_head: np.ndarray, new_person: np.ndarray, body
 # --------------------------------------------------------------------------- pose, sharpness
 
 
-def yaw(face: F.Face) -> float:
-    """Approximate yaw (degrees): where the nose tip lies between the jaw's two ends, read
-    on a cylinder (0 = frontal)."""
-    lm = face.landmarks
-    left, right, nose = lm[0], lm[16], lm[30]
-    axis = right - left
-    span = float(np.dot(axis, axis))
-    if span <= 0:
-        return math.nan
-    r = float(np.dot(nose - left, axis)) / span  # 0..1 along the jaw line
-    return float(np.degrees(np.arcsin(np.clip(2 * r - 1, -1, 1))))
-
-
 def pose_gap(src_face: F.Face | None, tgt_face: F.Face | None) -> tuple[float, float]:
     """``(roll, yaw)`` differences (degrees, absolute) of two faces; NaN without both."""
     if src_face is None or tgt_face is None:
         return math.nan, math.nan
     roll = abs((src_face.roll - tgt_face.roll + 180) % 360 - 180)
-    return float(roll), float(abs(yaw(src_face) - yaw(tgt_face)))
+    return float(roll), float(abs(src_face.yaw - tgt_face.yaw))
 
 
 def _canonical(img: np.ndarray, face: F.Face, size: float) -> tuple[np.ndarray, np.ndarray]:

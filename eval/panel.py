@@ -39,6 +39,9 @@ TILE = 256
 DATA_PREFIX = "data:"
 """A pairs-file path that starts with this is relative to the talking-heads data root."""
 
+NETWORK_SUFFIX = ":network"
+"""A method name ending in this blends with the network drawing the head (the paper's output)."""
+
 DEV_PANEL = Path(__file__).with_name("panels") / "dev.txt"
 """The project's dev panel: every change to the blend is judged on it."""
 
@@ -163,14 +166,23 @@ def wide_summary(summary: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
 def run_panel(pairs: Sequence[PanelPair], methods: Sequence[str], *, options: Any = None,
               progress: ProgressFn | None = None, cache: Any = None) -> PanelRun:
     """Blend and score every pair with every method (``eval.runner`` method names: bundled
-    models, model folders, Hub ids, baselines). Every method loads before the first blend,
-    so a wrong name fails at once; a refused pair is a row with its message."""
+    models, model folders, Hub ids, baselines; ``NAME:network`` blends with the paper's
+    pure output, the network drawing the head, :attr:`BlendOptions.head`). Every method
+    is resolved before the first blend, so a wrong name fails at once; a refused pair is a
+    row with its message."""
+    from dataclasses import replace
+
     from changer.blenders import load_blender
-    from changer.pipeline import HeadBlendingPipeline
-    from eval.runner import method_specs
+    from changer.pipeline import BlendOptions, HeadBlendingPipeline
+    from eval.runner import MethodSpec, method_spec
 
     methods = list(dict.fromkeys(methods))
-    specs = method_specs(methods)
+    specs, variant = [], {}
+    for name in methods:
+        base, head = (name[: -len(NETWORK_SUFFIX)], "network") if name.endswith(NETWORK_SUFFIX) else (name, "real")
+        spec = method_spec(base)
+        specs.append(MethodSpec(name, spec.model_id, spec.is_baseline, spec.chroma, spec.identity))
+        variant[name] = replace(options or BlendOptions(), head=head)
     pipes: dict[str, Any] = {}
     run = PanelRun(list(pairs), [s.label for s in specs])
     total, done = len(specs) * len(pairs), 0
@@ -182,18 +194,19 @@ def run_panel(pairs: Sequence[PanelPair], methods: Sequence[str], *, options: An
         for spec in specs:
             if progress is not None:
                 progress(done, total, f"{spec.label}: {pair.name}")
+            options = variant[spec.label]
             key = _cache_key(spec, pair, options) if cache is not None and not isinstance(loaded, str) else None
             hit = _cached(cache, key)
             if hit is not None:
                 row, tiles = hit
             else:
-                if spec.label not in pipes and not isinstance(loaded, str):
-                    pipes[spec.label] = HeadBlendingPipeline(load_blender(spec.model_id))
+                if spec.model_id not in pipes and not isinstance(loaded, str):
+                    pipes[spec.model_id] = HeadBlendingPipeline(load_blender(spec.model_id))
                 if faces is None and not isinstance(loaded, str):
                     from eval.cross_identity import pair_faces
 
                     faces = pair_faces(*loaded)
-                row, tiles = _blend_one(pipes.get(spec.label), loaded, faces, options)
+                row, tiles = _blend_one(pipes.get(spec.model_id), loaded, faces, options)
                 if key is not None and row["status"] == "ok":
                     _store(cache, key, row, tiles)
             run.rows.append({"pair": pair.name, "source": pair.source, "target": pair.target,

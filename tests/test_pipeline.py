@@ -67,7 +67,10 @@ def test_output_size_and_untouched_pixels(pipe: HeadBlendingPipeline, shape: tup
     assert result.foreground.shape == (h, w, 3)
     assert all(m.shape == (h, w) and m.dtype == bool for m in result.masks.values())
     assert result.paste_weight is not None and result.paste_weight.shape == (h, w)
-    assert (result.paste_weight[result.masks["hole"]] == 1).all()
+    weight, hole = result.paste_weight, result.masks["hole"]
+    assert not weight[~hole].any()  # the fade lies inside the hole: every pixel outside it is the target's
+    fade = round(BlendOptions().feather * result.window[2]) + 2
+    assert (weight[~dilate(~hole, fade) & hole] == 1).mean() > 0.95  # (less only where the window's edge ramps)
     assert result.inputs.size == (128, 128) and result.method == "paste"
     changed = np.any(result.image != tgt, axis=2)
     assert changed.any()
@@ -698,11 +701,14 @@ def test_mend_seam_option_runs_the_repair(pipe: HeadBlendingPipeline, monkeypatc
                         lambda fg, a, h, level: calls.append((h.shape, level)) or real(fg, a, h, level))
     src, src_lab = _source()
     tgt, tgt_lab = _person(200, 2)
-    pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(mend_seam=False))
-    assert calls == []
+    network = BlendOptions(head="network")  # the repair is of the network's head; a real head has no such line
+    pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(head="network", mend_seam=False))
     pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
+    assert calls == []
+    pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=network)
     assert calls == [((128, 128), 16.0)]  # once, on the working window, the jaw-line repair on
-    pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(seam_line_level=None))
+    pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab,
+         options=BlendOptions(head="network", seam_line_level=None))
     assert calls[-1] == ((128, 128), None)
 
 
@@ -892,12 +898,13 @@ def test_the_generated_neck_is_tinted_inside_the_hole_only(monkeypatch: pytest.M
                         lambda fg, neck, face, s: seen.append((neck, face, s)) or real(fg, neck, face, s))
     src, src_lab = _source()
     tgt, tgt_lab = _person(200, 2)
-    result = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
+    result = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(head="network"))
     neck, face, strength = seen[-1]
     assert strength == 1.0 and neck.sum() > 50 and face.sum() > 200
     assert not (neck & result.inputs.head_mask).any() and not (neck & ~result.inputs.hole).any()
     assert not (face & ~result.inputs.head_mask).any()
-    plain = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab, options=BlendOptions(neck_tint=0.0))
+    plain = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab,
+                 options=BlendOptions(head="network", neck_tint=0.0))
     differs = (plain.image != result.image).any(axis=2)
     assert differs.any() and not (differs & ~result.masks["blend_region"]).any()
     for bad in (-0.1, 1.5, float("nan")):

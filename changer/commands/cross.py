@@ -24,7 +24,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--pairs", default=None, help="pairs file (default: the dev panel, eval/panels/dev.txt)")
     p.add_argument("--out", required=True, type=out_path, help="folder for cross.csv, summary.csv and sheet.png")
-    p.add_argument("--methods", default="default", help="comma-separated: bundled models, model folders, Hub ids, baselines")
+    p.add_argument("--methods", default="default", help="comma-separated: bundled models, model folders, Hub ids, baselines; NAME:network for the "
+                   "paper's pure output (the network draws the head)")
     p.add_argument("--data", default=None, help="root for 'data:' paths (default: $CHANGER_DATA or the set beside the repo)")
     p.add_argument("--color-reference", choices=("target", "source"), default="target",
                    help="whose colours the new head takes (skin_de is measured only with 'target')")

@@ -1,0 +1,135 @@
+"""The real head: the source's own pixels, laid on top of the blend.
+
+The network is asked only for what no photo holds (the ring between the new head and the
+kept body, and the part of the old head the new one does not cover). The head itself is
+the source photo's: warped once, at full resolution, with a soft matte, together with the
+top of the source's own neck (so the jaw has no line where a generated neck would begin).
+
+:func:`head_matte` builds the matte on the source photo; :func:`warp_layer` places it (and
+the pixels) anywhere with a source -> target matrix; :func:`match_skin` moves the skin toward
+the target's face colour while eyes, lips and hair keep their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from changer import labels as L
+from changer.align import matrix_scale
+
+NECK_SHARE = 0.12
+"""How far below the face the source's own neck comes along, as a share of the head's size
+(fading to nothing there)."""
+
+SKIN_SPREAD = 14.0
+"""a*b* distance from the face's median skin colour at which a pixel counts as less skin-like
+(Gaussian σ): lips and eyes lie further, so they keep their own colour."""
+
+
+@dataclass
+class HeadLayer:
+    """The source head on the source photo: its pixels and matte (``alpha`` 0..1, the head
+    and the fading top of its neck) and where its skin is (face and neck labels)."""
+
+    rgb: np.ndarray
+    alpha: np.ndarray
+    skin: np.ndarray
+
+
+def head_matte(labels: np.ndarray, neck_share: float = NECK_SHARE) -> np.ndarray:
+    """``HxW float32`` matte of the source head: face and hair at 1, the neck below the face
+    fading from 1 at the face to 0 at ``neck_share`` of the head's size, the edge softened
+    by about a pixel of the parser's own resolution (its labels are upsampled, stair-stepped)."""
+    head = L.head_mask(labels)
+    ys, xs = np.nonzero(head)
+    if len(ys) == 0:
+        return np.zeros(labels.shape, np.float32)
+    size = float(max(np.ptp(ys), np.ptp(xs)) + 1)
+    face = labels == L.FACE
+    alpha = head.astype(np.float32)
+    neck = labels == L.NECK
+    if neck.any() and face.any() and neck_share > 0:
+        below = cv2.distanceTransform((~face).astype(np.uint8), cv2.DIST_L2, 3)
+        fade = np.clip(1.0 - below / (neck_share * size), 0.0, 1.0)
+        alpha = np.maximum(alpha, np.where(neck, fade, 0.0).astype(np.float32))
+    sigma = max(0.7, 0.6 * max(labels.shape) / 256)
+    soft = cv2.GaussianBlur(alpha, (0, 0), sigma)
+    return np.clip(soft, 0.0, 1.0)
+
+
+def source_layer(rgb: np.ndarray, labels: np.ndarray, neck_share: float = NECK_SHARE) -> HeadLayer:
+    """The source's head layer (see :class:`HeadLayer`)."""
+    skin = (labels == L.FACE) | (labels == L.NECK)
+    return HeadLayer(rgb=rgb, alpha=head_matte(labels, neck_share), skin=skin)
+
+
+def warp_layer(layer: HeadLayer, matrix: np.ndarray, size: tuple[int, int]) -> HeadLayer:
+    """``layer`` moved by the ``2x3`` ``matrix`` into an ``(H, W)`` canvas (bilinear; a strong
+    reduction first shrinks the source with an area filter, so it does not alias). Outside
+    the source photo the matte is 0."""
+    h, w = size
+    rgb, alpha, skin = layer.rgb, layer.alpha, layer.skin.astype(np.float32)
+    m = np.asarray(matrix, np.float64)
+    s = matrix_scale(m)
+    if s < 0.8:
+        sh, sw = rgb.shape[:2]
+        pre = (max(1, round(sw * s)), max(1, round(sh * s)))
+        rgb, alpha, skin = (cv2.resize(a, pre, interpolation=cv2.INTER_AREA) for a in (rgb, alpha, skin))
+        m = (np.vstack([m, [0, 0, 1]]) @ np.diag([sw / pre[0], sh / pre[1], 1.0]))[:2]
+    out_rgb = cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    out_alpha = cv2.warpAffine(alpha, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    out_skin = cv2.warpAffine(skin, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0) > 0.5
+    return HeadLayer(rgb=out_rgb, alpha=np.clip(out_alpha, 0.0, 1.0), skin=out_skin)
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+
+
+def _rgb(lab: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2RGB) * 255), 0, 255).astype(np.uint8)
+
+
+def skin_colour(rgb: np.ndarray, face: np.ndarray) -> np.ndarray | None:
+    """Median L*a*b* of a face's skin (its inner part: the labelled face shrunk by a tenth of
+    its width, which leaves hairline and jaw edge out), or None for a face under 16 pixels."""
+    if face.sum() < 16:
+        return None
+    width = max(1, int(np.ptp(np.nonzero(face)[1]) + 1))
+    k = max(1, width // 20)
+    inner = cv2.erode(face.astype(np.uint8), np.ones((2 * k + 1, 2 * k + 1), np.uint8)) > 0
+    if inner.sum() < 16:
+        inner = face
+    return np.median(_lab(rgb[inner].reshape(-1, 1, 3)).reshape(-1, 3), axis=0)
+
+
+def match_skin(rgb: np.ndarray, where: np.ndarray, source_skin: np.ndarray, target_skin: np.ndarray) -> np.ndarray:
+    """``rgb`` with its skin moved toward the target face's colour inside ``where``.
+
+    Each pixel is moved by the difference of the two faces' median skin colours (L*a*b*),
+    weighted by how skin-like it is (its a*b* near the source skin's, :data:`SKIN_SPREAD`);
+    the a*b* part also by how colourful it is (gray pixels, the whites of the eyes, gray
+    hair, take no tint). Eyes, lips and hair lie far from the skin's colour and keep theirs.
+    """
+    if not where.any():
+        return rgb
+    ys, xs = np.nonzero(where)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    lab = _lab(rgb[y0:y1, x0:x1])
+    ab = lab[..., 1:]
+    skin_ab = source_skin[1:].astype(np.float32)
+    dist2 = ((ab - skin_ab) ** 2).sum(-1)
+    like = np.exp(-dist2 / (2 * SKIN_SPREAD ** 2))
+    colourful = np.clip(np.hypot(ab[..., 0], ab[..., 1]) / max(float(np.hypot(*skin_ab)), 1.0), 0.0, 1.0)
+    delta = (target_skin - source_skin).astype(np.float32)
+    lab[..., 0] += like * delta[0]
+    lab[..., 1:] += (like * colourful)[..., None] * delta[1:]
+    lab[..., 0] = np.clip(lab[..., 0], 0, 100)
+    out = rgb.copy()
+    moved = _rgb(lab)
+    inside = where[y0:y1, x0:x1]
+    out[y0:y1, x0:x1][inside] = moved[inside]
+    return out
