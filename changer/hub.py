@@ -64,6 +64,15 @@ TRAINING_LOG = "training_log.csv"
 """The run's ``log.csv`` (losses vs step), copied beside the exported weights."""
 
 
+DLIB_NOTE = (
+    "The Blend pipeline places the head and scores cross-identity blends with dlib's models from the "
+    "`face-recognition-models` package (dlib: Boost Software License): the 68-point shape predictor is "
+    "trained on iBUG 300-W, whose licence allows **research use only**; the 5-point shape predictor and "
+    "the ResNet face descriptor are free to use (CC0)."
+)
+"""What every model card says of the dlib models (they are not part of the weights)."""
+
+
 def model_card(folder: Path, metrics_md: str | None = None) -> str:
     """The README.md of a model folder: what it is, its data, budget and measured metrics."""
     config = json.loads((folder / "config.json").read_text())
@@ -100,6 +109,7 @@ def model_card(folder: Path, metrics_md: str | None = None) -> str:
                   for i, m in enumerate(training.get("members", [])) if m.get("logs")), "",
         "## Measured metrics",
         metrics_md or "Not measured yet: run `changer eval` (see the project README).", "",
+        "## Models the Blend pipeline uses beside this one", DLIB_NOTE, "",
     ]
     return "\n".join(lines)
 

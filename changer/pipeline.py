@@ -185,8 +185,10 @@ class BlendResult:
         foreground: ``HxWx3 uint8`` the new person on the key colour, full resolution
             (the layer that was composited onto the background).
         alpha: ``HxW float32`` matte of that person, full resolution.
-        masks: full-resolution boolean masks: ``source_head`` (aligned), ``target_head``,
-            ``target_neck``, ``target_body``, ``hole`` (the regenerated region), ``blend_region`` (where the
+        masks: full-resolution boolean masks: ``source_head`` (aligned), ``new_head`` (what
+            was laid on top from the source photo: its head and the top of its neck with the
+            real head, else the aligned head), ``target_head``, ``target_neck``,
+            ``target_body``, ``hole`` (the regenerated region), ``blend_region`` (where the
             result may differ from the target: the hole plus its feather).
         inputs: the :class:`BlendInputs` the blender got (working window; like ``raw``, as
             the blender saw it: upright when the target was turned upright, see
@@ -1076,8 +1078,10 @@ def _assemble(
     fg = layer.fg.copy()
     alpha[rows, cols] = np.clip(_mix(gen_alpha, alpha[rows, cols], weight), 0.0, 1.0)
     fg[rows, cols] = _mix(gen_fg, fg[rows, cols], weight)
+    new_head = None
     if real_head is not None:
-        _lay_head(fg, alpha, real_head[0], real_head[1], weight, rows, cols, gray)
+        new_head = np.zeros((h, w), bool)
+        new_head[rows, cols] = _lay_head(fg, alpha, real_head[0], real_head[1], weight, rows, cols, gray) > 0.5
 
     if opts.output_background == "original":
         image = _paste_original(tgt, layer, fg, alpha, weight, rows, cols, side, opts.background_margin)
@@ -1090,7 +1094,7 @@ def _assemble(
     paste[rows, cols] = weight
     return BlendResult(
         image=image, foreground=chroma.composite(fg, alpha, out_key), alpha=alpha,
-        masks=_full_masks(inputs, tgt_lab, window, (h, w), paste, hole_side), inputs=inputs,
+        masks=_full_masks(inputs, tgt_lab, window, (h, w), paste, hole_side, new_head), inputs=inputs,
         method=method, notes=notes, raw=raw, window=window, key_color=out_key, paste_weight=paste, original=tgt,
     )
 
@@ -1106,11 +1110,12 @@ telling what lies in front of the body."""
 
 
 def _clear_old_head(alpha_w: np.ndarray, crop: _Crop, new_head: np.ndarray) -> np.ndarray:
-    """The network's matte with the old head made background wherever the new head does not
-    cover it and it lies above the target's body (its neck and clothes) in its column: the
-    old hair there was in front of background, so background is what belongs there (the
-    network tends to draw the old long hair again). In front of the body the network's
-    fill stays (what lay behind the hair there is body)."""
+    """The network's matte made background wherever neither the new head nor the target's
+    neck and body are, above the body (its neck and clothes) in its column: the old hair
+    there was in front of background, so background is what belongs there (the network
+    tends to draw the old long hair again, or a shadow of it). In front of the body the
+    network's fill stays (what lay behind the hair there is body); near the new head its
+    own matte decides."""
     labels = crop.labels
     side = max(labels.shape)
     k = max(3, round(BODY_OPENING * side)) | 1  # thin slivers of "body" (backdrop a parser took for clothes) do not count
@@ -1119,7 +1124,7 @@ def _clear_old_head(alpha_w: np.ndarray, crop: _Crop, new_head: np.ndarray) -> n
     rows = np.arange(labels.shape[0])[:, None]
     top = np.where(body.any(axis=0), body.argmax(axis=0), labels.shape[0])
     near_new = _distance(new_head > 0.05) <= OLD_HEAD_MARGIN * side
-    old = crop.loose() & ~near_new & (rows < top[None, :])
+    old = ~L.neck_body_mask(labels) & ~near_new & (rows < top[None, :])
     if not old.any():
         return alpha_w
     soft = cv2.GaussianBlur(old.astype(np.float32), (0, 0), 1.0)
@@ -1139,11 +1144,11 @@ def _match_fill(fg_w: np.ndarray, alpha_w: np.ndarray, inputs: BlendInputs, real
 
 
 def _lay_head(fg: np.ndarray, alpha: np.ndarray, real: head_layer.HeadLayer, matrix: np.ndarray,
-              weight: np.ndarray, rows: slice, cols: slice, gray: bool) -> None:
+              weight: np.ndarray, rows: slice, cols: slice, gray: bool) -> np.ndarray:
     """Lay the real head over the person layer (``fg``, ``alpha``, changed in place) in the
     window's part of the picture, at full resolution ("over": the head's matte in front of
     what the network drew), never beyond the paste weight, so pixels outside the hole stay
-    the target's."""
+    the target's. Returns the head's matte there."""
     shift = np.asarray(matrix, np.float64).copy()
     shift[:, 2] -= (cols.start, rows.start)
     placed = head_layer.warp_layer(real, shift, (rows.stop - rows.start, cols.stop - cols.start))
@@ -1155,6 +1160,7 @@ def _lay_head(fg: np.ndarray, alpha: np.ndarray, real: head_layer.HeadLayer, mat
     touched = a[..., 0] > 0
     fg[rows, cols][touched] = np.clip(np.rint(out_fg[touched]), 0, 255).astype(np.uint8)
     alpha[rows, cols] = out_alpha[..., 0]
+    return a[..., 0]
 
 
 def _paste_original(
@@ -1233,7 +1239,7 @@ def _mix(inside: np.ndarray, outside: np.ndarray, weight: np.ndarray) -> np.ndar
 
 def _full_masks(
     inputs: BlendInputs, tgt_lab: np.ndarray, window: Window, shape: tuple[int, int],
-    paste: np.ndarray, hole_side: np.ndarray,
+    paste: np.ndarray, hole_side: np.ndarray, new_head: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Full-resolution boolean masks of the blend (see :class:`BlendResult`)."""
     rows, cols, wr, wc = _region(window, shape)
@@ -1244,8 +1250,10 @@ def _full_masks(
         return out
 
     source_side = _resize(inputs.head_mask.astype(np.float32), window[2], "float") > 0.5
+    source_head = full(source_side)
     return {
-        "source_head": full(source_side),
+        "source_head": source_head,
+        "new_head": source_head if new_head is None else new_head,
         "target_head": L.head_mask(tgt_lab),
         "target_neck": tgt_lab == L.NECK,
         "target_body": tgt_lab == L.BODY,

@@ -23,8 +23,10 @@ kept     1     the target's own pixels were changed where nothing had to change
                (the smear from the chin into the clothes): share of pixels outside
                old head ∪ new head (grown by :data:`KEPT_MARGIN`) left as they were
 seam     low   a visible line along the new head's outline where it meets the
-               body: gradient on the outline over the gradient just inside and
-               outside it (1 = no stronger than its surroundings)
+               body (the outline of what was laid in from the source: its head,
+               and the top of its neck with the real head): gradient on the outline
+               over the gradient just inside and outside it (1 = no stronger than
+               its surroundings)
 ghost    0     the old hair left behind: on a key-colour target, the share of the
                old head's pixels outside the new person that are not key colour
 pose_roll  -   roll difference (degrees) between source and target faces;
@@ -325,9 +327,9 @@ def score_blend(source: np.ndarray, target: np.ndarray, result: Any, pair: PairF
     image = result.image
     masks = result.masks
     pair = pair or pair_faces(source, target)
-    new_head = masks["source_head"]
+    new_head = masks.get("new_head", masks["source_head"])  # with the real head: its neck top too
     old_head = masks["target_head"]
-    hint = F.box_from_mask(new_head) if new_head.any() else (pair.target.face.box if pair.target else None)
+    hint = F.box_from_mask(masks["source_head"]) if masks["source_head"].any() else (pair.target.face.box if pair.target else None)
     res = face_info(image, hint)
     src_face = pair.source.face if pair.source else None
     tgt_face = pair.target.face if pair.target else None
@@ -364,6 +366,6 @@ def _ghost(image: np.ndarray, target: np.ndarray, masks: dict[str, np.ndarray], 
     if key is None:
         return math.nan
     body = masks.get("target_body", np.zeros_like(masks["target_head"]))
-    new_person = masks["source_head"] | masks["target_neck"] | body
+    new_person = masks.get("new_head", masks["source_head"]) | masks["target_neck"] | body
     return ghost(image, masks["target_head"], new_person, body, chroma.alpha_matte(image, key.color),
                  GHOST_MARGIN * head_size)
