@@ -75,6 +75,33 @@ def _exif_turned(img: Image.Image, orientation: int) -> bytes:
     return _encoded(img, "JPEG", exif=exif.tobytes(), quality=90)
 
 
+def odd_encodings(photo: str | Path, folder: str | Path) -> dict[str, Path]:
+    """``photo`` (a real picture) saved in odd but valid ways that must decode to the same
+    pixels, near enough: 16-bit PNG, CMYK JPEG, RGBA and palette PNG, the first frame of an
+    animated GIF, WebP, and a JPEG stored turned with an EXIF tag that turns it back."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    img = Image.open(photo).convert("RGB")
+    rgb = np.asarray(img)
+    gray16 = Image.fromarray((rgb.mean(axis=2) * 257).astype(np.uint16))
+    stored_turned = img.transpose(Image.Transpose.ROTATE_90)  # orientation 6 turns it back by 270
+    other = Image.fromarray(255 - rgb)
+    files = {
+        "odd_gray16.png": _encoded(gray16, "PNG"),
+        "odd_cmyk.jpg": _encoded(img.convert("CMYK"), "JPEG", quality=95),
+        "odd_rgba.png": _encoded(img.convert("RGBA"), "PNG"),
+        "odd_palette.png": _encoded(img.quantize(256), "PNG"),
+        "odd_animated.gif": _encoded(img, "GIF", save_all=True, append_images=[other], duration=50, loop=0),
+        "odd_lossless.webp": _encoded(img, "WEBP", lossless=True),
+        "odd_exif_turned.jpg": _exif_turned(stored_turned, 6),
+    }
+    out = {}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        out[name] = folder / name
+    return out
+
+
 def corpus(folder: str | Path) -> dict[str, Path]:
     """Write the hostile corpus into ``folder``; returns name -> file. Every file is small
     (the largest a few tens of KB); the bombs only claim their size."""
@@ -141,25 +168,27 @@ def corpus(folder: str | Path) -> dict[str, Path]:
     return out
 
 
-def label_corpus(folder: str | Path) -> dict[str, Path]:
-    """Hostile label maps: huge by header, a colour map off the palette, values out of range,
-    16-bit, RGBA, and two that are valid (gray classes and the palette)."""
+def label_corpus(folder: str | Path, size: tuple[int, int] = (96, 128)) -> dict[str, Path]:
+    """Hostile label maps for a photo of ``size`` (``(H, W)``): huge by header, a colour map off
+    the palette, values out of range, 16-bit, RGBA, the wrong shape, and two that are valid
+    (gray classes and the palette)."""
     from changer import labels as L
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    lab = np.zeros((96, 128), np.uint8)
-    lab[20:60, 40:90] = L.FACE
-    lab[10:20, 30:100] = L.HAIR
-    lab[60:, :] = L.BODY
+    h, w = size
+    lab = np.zeros((h, w), np.uint8)
+    lab[h // 5:h * 5 // 8, w * 5 // 16:w * 11 // 16] = L.FACE
+    lab[h // 10:h // 5, w // 4:w * 3 // 4] = L.HAIR
+    lab[h * 5 // 8:, :] = L.BODY
     files = {
         "labels_huge_11000.png": png_header(11_000, 11_000),
         "labels_huge_gray_20000.png": png_header(20_000, 20_000, colour_type=0),
-        "labels_off_palette.png": _encoded(Image.fromarray(_gradient()), "PNG"),
+        "labels_off_palette.png": _encoded(Image.fromarray(_gradient(h, w)), "PNG"),
         "labels_out_of_range.png": _encoded(Image.fromarray(lab * 50), "PNG"),
         "labels_16bit.png": _encoded(Image.fromarray(lab.astype(np.uint16) * 1000), "PNG"),
         "labels_rgba.png": _encoded(Image.fromarray(L.colorize(lab)).convert("RGBA"), "PNG"),
-        "labels_wrong_shape.png": _encoded(Image.fromarray(lab[:, :40]), "PNG"),
+        "labels_wrong_shape.png": _encoded(Image.fromarray(lab[:, : w // 3]), "PNG"),
         "labels_gray_valid.png": _encoded(Image.fromarray(lab), "PNG"),
         "labels_palette_valid.png": _encoded(Image.fromarray(L.colorize(lab)), "PNG"),
     }
