@@ -71,6 +71,10 @@ class BlendOutputs:
     status: str
 
 
+HEADS = ("real", "network")
+"""The Blend tab's head choices (:attr:`changer.pipeline.BlendOptions.head`)."""
+
+
 class BlendService:
     """Loads pipelines on demand (one per model, shared by all users) and runs blends.
 
@@ -165,6 +169,8 @@ class BlendService:
         parser: str = "built-in",
         edge_softness: float = DEFAULT_EDGE_SOFTNESS,
         upright: bool = True,
+        head: str = "real",
+        force_enlargement: bool = False,
         progress: Callable[..., Any] | None = None,
     ) -> BlendOutputs:
         """Run one blend; bad input raises ``gr.Error`` with the library's message.
@@ -181,6 +187,8 @@ class BlendService:
             raise user_error("Parser 'label maps only' needs both label maps (Advanced options), or pick the built-in parser.")
         if key not in KEY_COLOURS:
             raise user_error(f"Key colour must be one of {', '.join(KEY_COLOURS)}, got {key!r}.")
+        if head not in HEADS:
+            raise user_error(f"Head must be one of {', '.join(HEADS)}, got {head!r}.")
         try:
             scale, dx, dy, edge_softness = float(scale), float(dx), float(dy), float(edge_softness)
         except (TypeError, ValueError):
@@ -196,7 +204,8 @@ class BlendService:
             options = BlendOptions(
                 key_color=KEY_COLOURS[key], color_reference=colour_reference,
                 align_scale=scale, align_offset=(dx, dy), edge_softness=edge_softness,
-                upright=True if upright is None else bool(upright),
+                upright=True if upright is None else bool(upright), head=head,
+                force_enlargement=bool(force_enlargement),
                 output_background="image" if background is not None and output_background == "image" else output_background,
             )
             result = pipe(

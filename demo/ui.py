@@ -47,6 +47,13 @@ def _blend_tab(service: BlendService) -> None:
             upright = gr.Checkbox(value=True, label="Turn photos lying on their side or upside down upright",
                                   info="Untick if a photo is turned by mistake.")
         with gr.Row():
+            head = choice_radio(
+                [("the source photo's own head (sharp, true colours)", "real"),
+                 ("drawn by the network (the paper's output)", "network")],
+                "real", "New head", info="the network always draws the neck and hair between head and body")
+            force = gr.Checkbox(value=False, label="Blend a very small source face anyway",
+                                info="A face enlarged more than 4x is refused: it comes out blurred.")
+        with gr.Row():
             model_id = gr.Textbox(label="Model id (blank = bundled default; a bundled model such as default_cpu, a local folder or a Hub repo id)"
                                   if not service.policy.public else
                                   f"Model id (blank = bundled default; or one of: {', '.join(service.policy.offered())})")
@@ -70,16 +77,17 @@ def _blend_tab(service: BlendService) -> None:
     @gpu
     def _run(source_file, target_file, background_file, source_map, target_map, key_colour, colour_reference,
              head_scale, offset_x, offset_y, output_background, model, parser_choice, edge_softness, turn_upright,
+             head_choice="real", force_small=False,
              progress=gr.Progress()):  # noqa: B008 - Gradio finds the bar by this default
         out = service.blend(source_file, target_file, background_file, source_map, target_map, key_colour,
                             colour_reference, head_scale, offset_x, offset_y, output_background, model, parser_choice,
-                            edge_softness, turn_upright, progress=progress)
+                            edge_softness, turn_upright, head_choice, force_small, progress=progress)
         return out.result, out.before_after, out.foreground, out.alpha, out.masks, out.download, out.status
 
     run.click(
         _run,
         inputs=[source, target, background, source_labels, target_labels, key, colour_ref, scale, dx, dy, out_bg,
-                model_id, parser, softness, upright],
+                model_id, parser, softness, upright, head, force],
         outputs=[result, compare, foreground, alpha, masks, download, status],
         # the progress bar and any error show on the status line only: a refused input leaves
         # the last result on view instead of covering every picture with an "Error" badge

@@ -67,6 +67,14 @@ def test_blend_from_files_and_its_before_after(service: BlendService) -> None:
     assert after.shape == target.shape and "Done with" in out.status
 
 
+def test_the_head_choice_reaches_the_pipeline(service: BlendService) -> None:
+    real = _blend(service, _example("source_short_hair.png"), _example("target_office.png"))
+    drawn = _blend(service, _example("source_short_hair.png"), _example("target_office.png"), head="network")
+    assert (real.result != drawn.result).any()
+    with pytest.raises(gr.Error, match="Head must be one of real, network"):
+        _blend(service, _example("source_short_hair.png"), _example("target_office.png"), head="painted")
+
+
 @pytest.mark.parametrize(("content", "needle"), [(b"", "empty"), (b"not an image", "not a readable image")])
 def test_unreadable_uploads_become_messages(service: BlendService, tmp_path: Path, content: bytes, needle: str) -> None:
     bad = tmp_path / "bad.png"
