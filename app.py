@@ -18,8 +18,10 @@ remove_stale()
 if not os.environ.get("GRADIO_TEMP_DIR"):
     os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix=f"changer-gradio-{os.getpid()}-")
 
-from demo.ui import build_demo  # noqa: E402 - after GRADIO_TEMP_DIR is set
+from demo.atomic_cache import install as atomic_picture_cache  # noqa: E402 - after GRADIO_TEMP_DIR is set
+from demo.ui import build_demo  # noqa: E402
 
+atomic_picture_cache()  # identical results served at once no longer break a download
 demo = build_demo()
 
 
