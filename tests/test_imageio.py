@@ -237,3 +237,34 @@ def test_a_phones_mpo_jpeg_is_draft_decoded_like_a_jpeg() -> None:
     plain, multi = read_image(jpeg.getvalue(), **limits), read_image(mpo.getvalue(), **limits)
     assert multi.rgb.shape == (112, 150, 3) and multi.original_size == (480, 640)
     np.testing.assert_array_equal(multi.rgb, plain.rgb)
+
+
+def test_pictures_over_the_decode_limit_are_refused_from_the_header(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 27: the limit is checked before decoding; a JPEG counts at the size its decoder
+    can shrink it to, so a big JPEG still opens where a PNG of its size is refused."""
+    import changer.imageio as imageio
+
+    picture = Image.fromarray(_gradient(800, 800))
+    picture.save(tmp_path / "big.png")
+    picture.save(tmp_path / "big.jpg", quality=90)
+    monkeypatch.setattr(imageio, "MAX_DECODE_PIXELS", 200 * 200)
+    decoded = []
+    stock = Image.Image.load
+    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self.format) or stock(self))
+    with pytest.raises(InputError, match=r"target: image is 800x800 px \(1 megapixels\); at most 0 megapixels"):
+        read_image(tmp_path / "big.png", "target", max_pixels=100 * 100)
+    assert decoded == []  # refused before a pixel was decoded
+    assert read_image(tmp_path / "big.jpg", "target", max_pixels=100 * 100).rgb.shape == (100, 100, 3)  # drafted to 200²
+    with pytest.raises(InputError, match="target labels: image is 800x800"):
+        load_labels(tmp_path / "big.png", "target labels")
+
+
+def test_big_rgba_and_16_bit_files_are_shrunk_before_conversion(tmp_path: Path) -> None:
+    """The mode conversion (alpha compositing, 16-bit scaling) runs at the budget's size."""
+    rgba = np.dstack([_gradient(600, 800), np.full((600, 800), 128, np.uint8)])
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "rgba.png")
+    loaded = read_image(tmp_path / "rgba.png", max_pixels=200 * 150)
+    assert loaded.rgb.shape == (150, 200, 3) and loaded.alpha.shape == (150, 200) and loaded.alpha.max() == 128
+    expected = cv2.resize(np.rint(_gradient(600, 800) * (128 / 255) + 255 * (127 / 255)).astype(np.uint8),
+                          (200, 150), interpolation=cv2.INTER_AREA)
+    assert np.abs(loaded.rgb.astype(int) - expected).max() <= 2

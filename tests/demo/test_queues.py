@@ -45,3 +45,12 @@ def test_the_guard_sits_in_front_of_gradios_queue() -> None:
     stock = demo._queue.push
     assert guard_queue(demo) and demo._queue.push is not stock
     assert not guard_queue(SimpleNamespace())  # an unknown queue: Gradio's max_size alone
+
+
+def test_blend_has_workers_of_its_own_that_evaluate_runs_cannot_take() -> None:
+    from demo.ui import build_demo
+
+    fns = {fn.api_name: fn for fn in build_demo("paste").fns.values() if fn.api_name}
+    assert fns["blend"].concurrency_id == "blend" and fns["blend"].concurrency_limit == 4
+    for name in ("evaluate", "cross_identity"):
+        assert fns[name].concurrency_id == "evaluate" and fns[name].concurrency_limit == 1
