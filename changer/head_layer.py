@@ -106,13 +106,31 @@ def skin_colour(rgb: np.ndarray, face: np.ndarray) -> np.ndarray | None:
     return np.median(_lab(rgb[inner].reshape(-1, 1, 3)).reshape(-1, 3), axis=0)
 
 
-def match_skin(rgb: np.ndarray, where: np.ndarray, source_skin: np.ndarray, target_skin: np.ndarray) -> np.ndarray:
+def feature_mask(landmarks: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``HxW float32``, 1 over a face's eyes, brows and lips (from its 68 landmarks, grown
+    by 4% of the face's size and softened), 0 elsewhere: what skin matching leaves alone."""
+    lm = np.asarray(landmarks, np.float64)
+    size = float(np.linalg.norm((lm[36:42].mean(0) + lm[42:48].mean(0)) / 2 - lm[8]))
+    mask = np.zeros(shape[:2], np.uint8)
+    for part in (slice(36, 42), slice(42, 48), slice(48, 60)):
+        cv2.fillPoly(mask, [np.round(lm[part]).astype(np.int32)], 1)
+    for brow in (slice(17, 22), slice(22, 27)):
+        cv2.polylines(mask, [np.round(lm[brow]).astype(np.int32)], False, 1, max(1, round(0.05 * size)))
+    grow = max(1, round(0.04 * size))
+    mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
+    return np.clip(cv2.GaussianBlur(mask.astype(np.float32), (0, 0), max(0.5, grow / 2)), 0.0, 1.0)
+
+
+def match_skin(rgb: np.ndarray, where: np.ndarray, source_skin: np.ndarray, target_skin: np.ndarray,
+               keep: np.ndarray | None = None) -> np.ndarray:
     """``rgb`` with its skin moved toward the target face's colour inside ``where``.
 
     Each pixel is moved by the difference of the two faces' median skin colours (L*a*b*),
     weighted by how skin-like it is (its a*b* near the source skin's, :data:`SKIN_SPREAD`);
     the a*b* part also by how colourful it is (gray pixels, the whites of the eyes, gray
-    hair, take no tint). Eyes, lips and hair lie far from the skin's colour and keep theirs.
+    hair, take no tint). Eyes, lips and hair lie far from the skin's colour and keep theirs;
+    ``keep`` (0..1, e.g. :func:`feature_mask`) holds back features whose colour is near the
+    skin's (brown eyes, pale lips).
     """
     if not where.any():
         return rgb
@@ -123,6 +141,8 @@ def match_skin(rgb: np.ndarray, where: np.ndarray, source_skin: np.ndarray, targ
     skin_ab = source_skin[1:].astype(np.float32)
     dist2 = ((ab - skin_ab) ** 2).sum(-1)
     like = np.exp(-dist2 / (2 * SKIN_SPREAD ** 2))
+    if keep is not None:
+        like = like * (1.0 - keep[y0:y1, x0:x1])
     colourful = np.clip(np.hypot(ab[..., 0], ab[..., 1]) / max(float(np.hypot(*skin_ab)), 1.0), 0.0, 1.0)
     delta = (target_skin - source_skin).astype(np.float32)
     lab[..., 0] += like * delta[0]

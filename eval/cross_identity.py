@@ -197,8 +197,9 @@ def seam(result: np.ndarray, head: np.ndarray, person: np.ndarray, ring: float |
     """How much stronger the gradient is on the new head's outline, where it meets the rest
     of the person (neck, shoulders), than in rings just inside and outside it.
 
-    ``head``: the new head's mask; ``person``: where the result shows the person. The
-    outline band is 1 px either side of the head's edge; the rings lie ``ring`` to
+    ``head``: the new head's mask; ``person``: the new head and the body it must join (the
+    target's neck and body: :func:`score_blend`), so only the jaw and neck part of the
+    outline counts, not hair against the background. The outline band is 1 px either side of the head's edge; the rings lie ``ring`` to
     ``2 * ring`` pixels away (default: 3% of the head's height, at least 2). NaN when the
     head meets no person (a head on no body).
     """
@@ -337,7 +338,7 @@ def score_blend(source: np.ndarray, target: np.ndarray, result: Any, pair: PairF
     head_size = _size(old_head)
     changed = grow(old_head | new_head, KEPT_MARGIN * head_size)
     body = masks.get("target_body", np.zeros_like(old_head))
-    person = result.alpha > 0.5 if getattr(result, "alpha", None) is not None else (new_head | body)
+    person = new_head | masks["target_neck"] | body  # the body the new head must join
     scores = {
         "id_src": identity_distance(res, pair.source),
         "id_tgt": identity_distance(res, pair.target),
