@@ -37,11 +37,14 @@ def png_header(width: int, height: int, colour_type: int = 2, bit_depth: int = 8
     return PNG_SIGNATURE + _ihdr(width, height, colour_type, bit_depth) + _chunk(b"IDAT", zlib.compress(row)) + _chunk(b"IEND", b"")
 
 
-def solid_png(path: str | Path, width: int, height: int, value: int = 0, colour_type: int = 2) -> Path:
-    """Write a valid ``width x height`` 8-bit PNG of one grey ``value`` (RGB or gray), streamed
-    row by row: a 13300² picture takes a few MB of memory here and about 0.5 MB on disk."""
+def solid_png(path: str | Path, width: int, height: int, value: int | tuple[int, int, int] = 0,
+              colour_type: int = 2) -> Path:
+    """Write a valid ``width x height`` 8-bit PNG of one colour (``value``: a grey level, or an
+    RGB triple for ``colour_type`` 2), streamed row by row: a 13300² picture takes a few MB of
+    memory here and about 0.5 MB on disk."""
     path = Path(path)
-    row = b"\x00" + bytes([value]) * (width * _CHANNELS[colour_type])
+    pixel = bytes(value) if isinstance(value, tuple) else bytes([value]) * _CHANNELS[colour_type]
+    row = b"\x00" + pixel * width
     squeeze = zlib.compressobj(9)
     with path.open("wb") as f:
         f.write(PNG_SIGNATURE + _ihdr(width, height, colour_type, 8))

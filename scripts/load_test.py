@@ -8,7 +8,7 @@ Scenarios (each prints answered / refused counts, latency median and max (from t
 the answer; each request has a ``gradio_client.Client`` of its own, made before), and the
 server's peak RSS during it, from ``/proc/<pid>/status`` after resetting the peak):
 
-* ``hostile``: one request with an 11000² RGB label map (a real 0.4 MB PNG), one with a
+* ``hostile``: one request with an 11000² colour label map (a real 0.4 MB PNG), one with a
   13300² PNG photo (0.5 MB), then 4 of each at once: each must be refused within a second;
 * ``model_box``: the model box's answer for ``/root/.ssh`` and ``/root/.sshx``;
 * ``blends``: N valid blends at once (the bundled examples with their label maps);
@@ -210,7 +210,10 @@ def report(name: str, results: list[tuple[str, str, float, str]], memory: Memory
 def scenario_hostile(url: str, memory: Memory, work: Path, deadline: float) -> None:
     ex = _examples()
     t = time.perf_counter()
-    huge_labels = solid_png(work / "labels_11000.png", 11_000, 11_000)
+    from changer import labels as L
+
+    body = tuple(int(v) for v in L.PALETTE[L.BODY])  # a colour label map: the palette must be matched
+    huge_labels = solid_png(work / "labels_11000.png", 11_000, 11_000, value=body)
     huge_photo = solid_png(work / "photo_13300.png", 13_300, 13_300, value=128)
     print(f"\nhostile files: {huge_labels.name} {huge_labels.stat().st_size / 1e3:.0f} kB, "
           f"{huge_photo.name} {huge_photo.stat().st_size / 1e3:.0f} kB (made in {time.perf_counter() - t:.1f} s)")
@@ -275,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         proc, url = start_app(work, public=not args.private)
         pid = proc.pid
     memory = Memory(pid)
-    print(f"app at {url} (pid {pid}), resident {_gb(memory.now())}, {'private' if args.private else 'public'} mode")
+    mode = "" if args.url else f", {'private' if args.private else 'public'} mode"
+    print(f"app at {url} (pid {pid}), resident {_gb(memory.now())}{mode}")
     try:
         chosen = args.only or ["hostile", "model_box", "blends", "flood"]
         if "hostile" in chosen:
