@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import changer.composite as composite_module
+import changer.notes as notes_module
+import changer.photo_labels as photo_labels_module
 import changer.pipeline as pipeline_module
 from changer import labels as L
 from changer.align import similarity_matrix
@@ -390,7 +393,7 @@ def test_blend_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         _cli([*one, "--edge-softness", "9", "--out", str(tmp_path / "bad.png")])
     asked: list[bool] = []
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pipeline_module, "upright_turns", lambda img, labels, look=None: asked.append(True) or 0)
+        mp.setattr(photo_labels_module, "upright_turns", lambda img, labels, look=None: asked.append(True) or 0)
         assert _cli([*one, "--keep-orientation", "--out", str(tmp_path / "kept.png")]) == 0
         assert asked == []
         assert _cli([*one, "--out", str(tmp_path / "turnable.png")]) == 0
@@ -668,7 +671,7 @@ def test_a_letterboxed_source_is_parsed_without_its_black_bars(monkeypatch: pyte
         return synthetic_person(img.shape[0], np.random.default_rng(5))[1][:, : img.shape[1]]
 
     monkeypatch.setattr(pipeline_module, "find_parser", lambda: parse)
-    monkeypatch.setattr(pipeline_module, "upright_turns", lambda *args, **kwargs: 0)
+    monkeypatch.setattr(photo_labels_module, "upright_turns", lambda *args, **kwargs: 0)
     pipe = HeadBlendingPipeline(BaselineBlender("paste", resolution=96))
     src, src_lab = _person(160, 1)
     boxed = np.vstack([np.zeros((20, 160, 3), np.uint8), src, np.zeros((20, 160, 3), np.uint8)])
@@ -697,7 +700,7 @@ def test_a_source_head_cut_by_its_photo_edge_is_noted(pipe: HeadBlendingPipeline
 def test_mend_seam_option_runs_the_repair(pipe: HeadBlendingPipeline, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[int, ...]] = []
     real = pipeline_module.mend_head_seam
-    monkeypatch.setattr(pipeline_module, "mend_head_seam",
+    monkeypatch.setattr(composite_module, "mend_head_seam",
                         lambda fg, a, h, level: calls.append((h.shape, level)) or real(fg, a, h, level))
     src, src_lab = _source()
     tgt, tgt_lab = _person(200, 2)
@@ -726,7 +729,7 @@ def test_a_lying_target_is_blended_upright_and_turned_back(
     bg = np.zeros((90, 150, 3), np.uint8)
     bg[:, :75], bg[:, 75:] = (200, 30, 30), (30, 30, 200)  # two halves: a turned background would show
     lying, lying_lab = turn(tgt, -1), turn(tgt_lab, -1)  # a quarter clockwise
-    monkeypatch.setattr(pipeline_module, "upright_turns", _lies(lying, 1))
+    monkeypatch.setattr(photo_labels_module, "upright_turns", _lies(lying, 1))
 
     upright = pipe(src, tgt, turn(bg, 1), source_labels=src_lab, target_labels=tgt_lab)
     result = pipe(src, lying, bg, source_labels=src_lab, target_labels=lying_lab)
@@ -760,7 +763,7 @@ def test_a_lying_source_is_parsed_again_upright(pipe: HeadBlendingPipeline, monk
         def parse(self, img: np.ndarray) -> Parsed:
             return Parsed(table[img.tobytes()], 0.95)
 
-    monkeypatch.setattr(pipeline_module, "upright_turns", _lies(lying, 2))
+    monkeypatch.setattr(photo_labels_module, "upright_turns", _lies(lying, 2))
     parsing = HeadBlendingPipeline(pipe.blender, parser=TableParser())
     result = parsing(lying, tgt)
     np.testing.assert_allclose(result.image, parsing(src, tgt).image, rtol=0, atol=1)
@@ -870,7 +873,7 @@ def test_other_people_in_a_photo_are_noted(pipe: HeadBlendingPipeline, monkeypat
         seen.append(img.shape)
         return 0 if img.shape == src.shape else 2  # the target is a group of three
 
-    monkeypatch.setattr(pipeline_module, "other_faces", other_faces)
+    monkeypatch.setattr(notes_module, "other_faces", other_faces)
     result = pipe(src, tgt, source_labels=src_lab, target_labels=tgt_lab)
     assert seen == [src.shape, tgt.shape]
     assert [n for n in result.notes if "faces" in n] == [
@@ -893,8 +896,8 @@ class _GrayFill:
 def test_the_generated_neck_is_tinted_inside_the_hole_only(monkeypatch: pytest.MonkeyPatch) -> None:
     pipe = HeadBlendingPipeline(_GrayFill())
     seen: list[tuple[np.ndarray, np.ndarray, float]] = []
-    real = pipeline_module.tint_neck
-    monkeypatch.setattr(pipeline_module, "tint_neck",
+    real = composite_module.tint_neck
+    monkeypatch.setattr(composite_module, "tint_neck",
                         lambda fg, neck, face, s: seen.append((neck, face, s)) or real(fg, neck, face, s))
     src, src_lab = _source()
     tgt, tgt_lab = _person(200, 2)

@@ -107,7 +107,7 @@ def test_the_edge_softness_slider_starts_at_the_pipelines_default(service: Blend
 
 
 def test_the_upright_checkbox_reaches_the_pipeline(service: BlendService, monkeypatch: pytest.MonkeyPatch) -> None:
-    import changer.pipeline as pipeline_module
+    import changer.photo_labels as photo_labels_module
 
     asked: list[bool] = []
 
@@ -115,7 +115,7 @@ def test_the_upright_checkbox_reaches_the_pipeline(service: BlendService, monkey
         asked.append(True)
         return 0
 
-    monkeypatch.setattr(pipeline_module, "upright_turns", upright_turns)
+    monkeypatch.setattr(photo_labels_module, "upright_turns", upright_turns)
     src, tgt = _example("source_short_hair.png"), _example("target_office.png")
     _blend(service, src, tgt, upright=False)
     assert asked == []
