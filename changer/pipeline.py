@@ -85,6 +85,7 @@ from changer.placement import (
     POSE_NOTE_YAW,
     check_enlargement,
     check_head_inside,
+    find_face,
     head_matrix,
 )
 from changer.real_head import BODY_OPENING, OLD_HEAD_MARGIN, skin_toward
@@ -209,7 +210,8 @@ class HeadBlendingPipeline:
             notes.append(f"target is on a {layer.keyed.name} key: its foreground comes from chroma keying")
         res = working_resolution(opts.resolution or self.blender.resolution)
         with clock("align"):  # c. where the new head goes; d. the working window around it
-            matrix = head_matrix(src, src_lab, tgt, tgt_lab, opts, notes)
+            landmarks = find_face(src, src_lab), find_face(tgt, tgt_lab)  # dlib's view of both faces
+            matrix = head_matrix(src_lab, tgt_lab, *landmarks, opts, notes)
             check_enlargement(matrix, src_lab, opts)
             notes += enlargement_notes(matrix, opts.align_scale)
             notes += cut_head_notes(src_lab, matrix, tgt.shape[:2])
@@ -233,7 +235,7 @@ class HeadBlendingPipeline:
             if opts.head == "real":
                 real = head_layer.source_layer(src, src_lab)
                 if opts.color_reference == "target":
-                    real.rgb = skin_toward(real, src, src_lab, tgt, tgt_lab)
+                    real.rgb = skin_toward(real, src, src_lab, tgt, tgt_lab, landmarks[0])
                 real_w = head_layer.warp_layer(real, into_window, (res, res))
             inputs = build_inputs(crop, aligned.rgb, aligned.mask, key, opts.color_reference, chroma_setting,
                                   face_curve=(lightness, face),

@@ -24,7 +24,7 @@ MIN_HEAD_INSIDE = 0.5
 """Share of the aligned source head's box that must land inside the target picture."""
 
 
-def _face(img: np.ndarray, labels: np.ndarray) -> F.Face | None:
+def find_face(img: np.ndarray, labels: np.ndarray) -> F.Face | None:
     """The labelled face as dlib sees it (landmarks), or None where dlib finds no face there."""
     face = L.main_face_mask(labels)
     hint = F.box_from_mask(face if face is not None else labels == L.FACE)
@@ -32,13 +32,13 @@ def _face(img: np.ndarray, labels: np.ndarray) -> F.Face | None:
     return found if found is not None and found.detected else None
 
 
-def head_matrix(src: np.ndarray, src_lab: np.ndarray, tgt: np.ndarray, tgt_lab: np.ndarray,
+def head_matrix(src_lab: np.ndarray, tgt_lab: np.ndarray, src_face: F.Face | None, tgt_face: F.Face | None,
                 opts: BlendOptions, notes: list[str]) -> np.ndarray:
     """Source -> target matrix: from both faces' landmarks (eyes, nose, mouth, chin: the new
     head gets the target head's size, place and tilt) when dlib finds both, else from the
     labelled head boxes (:func:`changer.align.similarity_matrix`). A note when the faces are
-    turned sideways very differently (one head looks away from where the body faces)."""
-    src_face, tgt_face = _face(src, src_lab), _face(tgt, tgt_lab)
+    turned sideways very differently (one head looks away from where the body faces). The
+    faces are :func:`find_face`'s."""
     if src_face is None or tgt_face is None:
         return similarity_matrix(src_lab, tgt_lab, opts.align_scale, opts.align_offset, opts.align_rotate)
     gap = abs(src_face.yaw - tgt_face.yaw)

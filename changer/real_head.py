@@ -8,6 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from changer import faces as F
 from changer import fill_color, head_layer
 from changer import labels as L
 from changer.data.sample import to_gray
@@ -17,9 +18,11 @@ from changer.person_layer import Crop
 
 
 def skin_toward(layer: head_layer.HeadLayer, src: np.ndarray, src_lab: np.ndarray, tgt: np.ndarray,
-                tgt_lab: np.ndarray) -> np.ndarray:
+                tgt_lab: np.ndarray, src_face: F.Face | None = None) -> np.ndarray:
     """The real head's pixels with the skin moved toward the target face's colour
-    (:func:`changer.head_layer.match_skin`); as they are when a face is too small to tell."""
+    (:func:`changer.head_layer.match_skin`), the eyes, brows and lips held back where the
+    source face's landmarks (``src_face``) show them; as they are when a face is too small
+    to tell."""
     def face(labels: np.ndarray) -> np.ndarray:
         main = L.main_face_mask(labels)
         return main if main is not None else labels == L.FACE
@@ -27,7 +30,8 @@ def skin_toward(layer: head_layer.HeadLayer, src: np.ndarray, src_lab: np.ndarra
     s, t = head_layer.skin_colour(src, face(src_lab)), head_layer.skin_colour(tgt, face(tgt_lab))
     if s is None or t is None:
         return layer.rgb
-    return head_layer.match_skin(layer.rgb, layer.alpha > 0, s, t)
+    keep = None if src_face is None else head_layer.feature_mask(src_face.landmarks, src.shape)
+    return head_layer.match_skin(layer.rgb, layer.alpha > 0, s, t, keep)
 
 
 OLD_HEAD_MARGIN = 0.01

@@ -280,9 +280,18 @@ def _cache_key(spec: Any, pair: PanelPair, options: Any) -> str | None:
         files = [sha256_file(pair.source), sha256_file(pair.target)]
     except OSError:
         return None
-    code = [module_source_hash(m) for m in ("changer.pipeline", "eval.cross_identity", "eval.panel")]
+    code = [_blend_code(), *(module_source_hash(m) for m in ("eval.cross_identity", "eval.panel"))]
     return entry_key({"kind": "cross_identity", "method": spec.identity, "files": files, "code": code,
                       "options": repr(options)})
+
+
+def _blend_code() -> str:
+    """sha256 of every module of the ``changer`` package (the pipeline is an orchestrator of
+    stage modules: a change to any of them changes a blend)."""
+    from eval.cache import sha256_files
+
+    root = Path(__file__).resolve().parents[1] / "changer"
+    return sha256_files(sorted(root.rglob("*.py")))
 
 
 def _cached(cache: Any, key: str | None) -> tuple[dict[str, Any], list[np.ndarray]] | None:
