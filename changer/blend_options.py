@@ -47,8 +47,9 @@ class BlendOptions:
             self-blends of held-out frames 0.8 raised the PSNR of a 3 px band either side
             of the head's outline by 1.4 to 2.1 dB (chosen on the validation identities;
             ``configs/experiments/README.md``, session 14).
-        mend_seam: repaint the pixel ring around the pasted head inside the person
-            (:func:`changer.seam.mend_head_seam`), where the network draws a line.
+        mend_seam: with ``head="network"``, repaint the pixel ring around the pasted head
+            inside the person (:func:`changer.seam.mend_head_seam`), where the network draws
+            a line (a real head is laid over that ring).
         seam_line_level: with ``mend_seam``, also repaint the head's own outer pixels that
             stand out from their neighbourhood by more than this many gray levels (the
             light jaw line of cross-identity blends); None = not. Session 17: on
@@ -60,11 +61,13 @@ class BlendOptions:
             1%): a photo's soft hair edge reaches a few pixels past the parser's label and
             would otherwise stay as a ghost outline of the old hair. Only where the
             background beyond is smooth (:data:`changer.background.BUSY_BACKGROUND`).
-        neck_tint: how far the generated neck's colour is moved toward the new face's
+        neck_tint: with ``head="network"``, how far the generated neck's colour is moved
+            toward the new face's
             (:func:`changer.neck.tint_neck`; 0 = as the network drew it, 1 = the face's
             median chroma inside the neck): the network draws necks washed out, gray or
             bluish under a new chin. Chroma-key models only (a ``no_chroma`` model's output
-            is pasted as it is).
+            is pasted as it is). With the real head the fill is colour-matched to the real
+            skin and clothes around it instead (:mod:`changer.fill_color`).
         upright: turn a photo whose person lies on their side or upside down upright
             before blending (:func:`changer.orientation.upright_turns`); a turned target's
             result is turned back, so it has the target's shape and orientation.
