@@ -59,7 +59,7 @@ def _original_background(tgt: np.ndarray, old_person: np.ndarray, area: np.ndarr
 BUSY_BACKGROUND = 20.0
 """Above this 75th percentile of the gradient (Sobel, gray levels, window at 256 px) the
 background beyond the old person is busy: a flag's stripes give 35-117, a plain or blurred
-wall 4-11 (session 17)."""
+wall 4-11 (``docs/experiments/blending.md``)."""
 
 
 def _smooth(region: np.ndarray, around: np.ndarray, side: int) -> bool:

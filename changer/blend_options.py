@@ -46,15 +46,15 @@ class BlendOptions:
             pasted head's mask, stair-steps included, where photos have soft edges: on
             self-blends of held-out frames 0.8 raised the PSNR of a 3 px band either side
             of the head's outline by 1.4 to 2.1 dB (chosen on the validation identities;
-            ``configs/experiments/README.md``, session 14).
+            ``docs/experiments/blending.md``).
         mend_seam: with ``head="network"``, repaint the pixel ring around the pasted head
             inside the person (:func:`changer.seam.mend_head_seam`), where the network draws
             a line (a real head is laid over that ring).
         seam_line_level: with ``mend_seam``, also repaint the head's own outer pixels that
             stand out from their neighbourhood by more than this many gray levels (the
-            light jaw line of cross-identity blends); None = not. Session 17: on
-            self-blends of test frames neutral (seam band −0.05 ± 0.20 dB HDTF, +0.15 ±
-            0.30 Vox), on cross-identity pairs the line is gone by eye.
+            light jaw line of cross-identity blends); None = not. On self-blends of test
+            frames neutral (seam band −0.05 ± 0.20 dB HDTF, +0.15 ± 0.30 Vox), on
+            cross-identity pairs the line is gone by eye (``docs/experiments/blending.md``).
         background_margin: with the target's own background, how far beyond the old
             person's parsed outline the background is rebuilt (inpainted) where the new
             person is further than that away, as a fraction of the window side (elsewhere

@@ -2,14 +2,13 @@
 
 The network draws the neck under a pasted head from nothing (it is inside the hole), and
 its hue drifts from the face above it: washed out, gray or bluish under a new chin in
-cross-identity blends (session 17 counted a smeared neck in about 37 of 51 pairs).
+cross-identity blends (a review counted a smeared neck in about 37 of 51 pairs).
 :func:`tint_neck` shifts the a*b* of the generated neck by the difference of the face's
 and the neck's medians, keeping lightness (the shading under the chin is the network's),
 so the neck's colour matches the face it belongs to. On self-blends of the test frames
 (``python -m eval.self_blend --every 6 --variant untinted:neck_tint=0 --variant default``)
 it brings the neck's median a*b* nearer the true neck's (6.39 -> 5.11 on HDTF, 5.01 ->
-3.87 on Vox) and the neck's PSNR up by 0.07 / 0.08 dB (``configs/experiments/README.md``,
-session 19).
+3.87 on Vox) and the neck's PSNR up by 0.07 / 0.08 dB (``docs/experiments/blending.md``).
 
 Where the neck is: the source's own neck (its label map's neck class), carried along with
 the head by the alignment, inside the generated region. The shift fades in over a few

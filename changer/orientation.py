@@ -57,7 +57,7 @@ on the 29 identities outside the test splits (``python -m eval.orientation --spl
 --per-clip 1 --strong 12,16``): neither 12 nor 16 turned any of 290 upright pictures or
 any picture wrongly, and 12 put more of 870 turned ones upright (725 against 699, measured
 before the photo's own square was searched too; with it, 741 at 12;
-``configs/experiments/README.md``, session 15)."""
+``docs/experiments/inputs.md``)."""
 
 
 def upright_turns(

@@ -15,12 +15,12 @@ def mend_head_seam(fg: np.ndarray, alpha: np.ndarray, head: np.ndarray, line_lev
     olive with a little key green in it. On self-blends of held-out frames, repainting
     that ring raised the PSNR of the head/neck seam by 1.2 dB on the validation identities
     and 0.5 dB on the test frames. A 2 px ring, or the head's own outer pixel, did worse
-    (``configs/experiments/README.md``, session 14).
+    (``docs/experiments/blending.md``).
 
     With ``line_level``, the head's own outer pixels that meet the generated fill are
     repainted too, but only where they stand out from their 5×5 neighbourhood's median by
     more than ``line_level`` gray levels in some channel: a light line along the jaw that
-    cross-identity blends show and self-blends mostly do not (session 17).
+    cross-identity blends show and self-blends mostly do not (``docs/experiments/blending.md``).
     """
     person = cv2.erode((alpha > 0.5).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     ring = (cv2.dilate(head.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~head & person

@@ -8,8 +8,8 @@
 #   bash scripts/gpu_runs.sh export OUT DEST                    # DEST/<run>: fp16 model folders, flip on
 #
 # A lent machine goes back 30 s after a command ends, and the runs with it: where that
-# holds, start, wait and export go in one command (configs/experiments/README.md, "Ready for
-# the next GPU session"). `wait` prints the status each minute and returns when every run's
+# holds, start, wait and export go in one command (docs/experiments/gpu.md, "Ready for the
+# next GPU run"). `wait` prints the status each minute and returns when every run's
 # process has ended; it fails (exit 1) as soon as one ended without writing its model, and
 # with exit 124 after MINUTES.
 #

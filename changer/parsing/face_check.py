@@ -5,7 +5,7 @@ before it cuts a head out of a photo:
 
 1. How sure is the parser of its face pixels (:attr:`changer.parsing.Parsed.face_confidence`)?
    Below :data:`MIN_FACE_CONFIDENCE`, or on a featureless "face", the photo is refused.
-2. Is the face green or blue (:data:`MIN_FACE_CR`, :data:`MAX_FACE_CB`; session 13)? Grass
+2. Is the face green or blue (:data:`MIN_FACE_CR`, :data:`MAX_FACE_CB`)? Grass
    and foliage can make the parser sure; no face is that colour, gray photos included.
 3. Between :data:`MIN_FACE_CONFIDENCE` and :data:`CONFIRM_BELOW`, where textures and animals
    also land, a frontal-face detector must find a face where the parser put it
@@ -18,8 +18,8 @@ stricter :func:`face_confirmed`.
 
 Measured with the bundled parser (``tests/parsing/test_face_check.py`` checks smaller
 samples of the same: every 10th held-out frame, half of the LFW crops, the named photos).
-Session 12's parser (0.55 M parameters), as :class:`~changer.parsing.HeadParser` runs it
-(mirror pass; the confidence from the plain pass):
+The 0.55 M-parameter parser (``docs/experiments/parsing.md``), as
+:class:`~changer.parsing.HeadParser` runs it (mirror pass; the confidence from the plain pass):
 
 * 700 talking-heads frames (every third, all splits): confidence 0.886-0.99 (1st
   percentile 0.94), none in the band, none refused.
@@ -34,15 +34,15 @@ Session 12's parser (0.55 M parameters), as :class:`~changer.parsing.HeadParser`
   a camera) pass; gravel, the moon, a clock, the Hubble field, a photo of text and a rocket
   are refused; coins, a page of text, a cat and a retina still pass, and coffee (0.851),
   refused before, now passes.
-* session 13 (the colour question and the face search added): the same counts on the
+* with the colour question and the face search added: the same counts on the
   frames, LFW and the photos above (scikit-image's colour wheel passes, its
   immunohistochemistry slide, grass and bricks are refused); a green-tinted grass picture
   the parser is 91% sure of is refused by colour.
 
-Session 16 raised :data:`CONFIRM_BELOW` from 0.85 to 0.9: non-faces the parser was 85-90%
+:data:`CONFIRM_BELOW` was then raised from 0.85 to 0.9: non-faces the parser was 85-90%
 sure of passed without a detector's word (scikit-image's page of text, colour wheel and
 coffee; 5 of the 100 LFW non-faces). Measured by throw-away sweeps, recorded in
-``configs/experiments/README.md`` ("Session 16"), with the face search's own bar
+``docs/experiments/inputs.md`` ("The no-face check"), with the face search's own bar
 (:data:`changer.parsing.parser.SEARCH_SURE`) at 0.85:
 
 * 511 real faces (one frame per clip of every split in the ten framings of
@@ -58,8 +58,8 @@ coffee; 5 of the 100 LFW non-faces). Measured by throw-away sweeps, recorded in
 * the cameraman, a real face half hidden behind his camera (0.872, no face the detector
   finds), passed at 0.85 and is refused since: the cost of the change seen here.
 
-Before, the thresholds were the ones set for session 11's parser (0.36 M parameters), which put the
-real frames at 0.85-0.98, the LFW non-faces 48 refused by confidence, 40 more by the
+Before, the thresholds were the ones set for the previous parser (0.36 M parameters), which
+put the real frames at 0.85-0.98, the LFW non-faces 48 refused by confidence, 40 more by the
 detector, 12 passing, and the cameraman at 0.86. With the new parser everything real moved
 up; the thresholds were kept, since the lowest real photo here (the cameraman, 0.872) and the
 highest of the textures refused before (coffee, 0.851) leave no room for a new one that is
@@ -80,7 +80,7 @@ MIN_FACE_CONFIDENCE = 0.75
 
 CONFIRM_BELOW = 0.9
 """Below this (and at or above :data:`MIN_FACE_CONFIDENCE`) a detector must confirm the face
-(0.85 until session 16; see the module's notes)."""
+(0.85 before it was raised; see the module's notes)."""
 
 MIN_FACE_TEXTURE = 4.0
 """A parsed face whose gray levels vary less than this (standard deviation, 0-255) is not a

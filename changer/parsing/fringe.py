@@ -8,7 +8,7 @@ the background next to it and unlike any hair near it, which is what
 with the nearest (in colour and place) pixels of the hair's inside and of the background
 around the head.
 
-Measured with the bundled parser (session 14; ``configs/experiments/README.md``):
+Measured with the bundled parser (``docs/experiments/parsing.md``):
 
 * green-screen frames keyed and put on 8 other backgrounds (376 pictures, truth: the
   keyed person's labels): hair IoU 0.658 -> 0.678, background 0.744 -> 0.763, better on

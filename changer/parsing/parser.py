@@ -436,10 +436,11 @@ SEARCH_SURE = 0.85
 """A face found by the search counts only at this confidence or above, and must pass the
 stricter :func:`~changer.parsing.face_check.face_confirmed` besides: the loose detector that
 proposed the window is no independent witness for a doubtful face. It was the no-face
-check's :data:`~changer.parsing.face_check.CONFIRM_BELOW` until session 16 raised that to
-0.9; at 0.9 here the search found 44 instead of 46 of 58 training frames pasted at 80 and
-128 px into 1600x1200 scenes (17 instead of 18 of 24 test frames) and refused one more
-non-face (a cat, whose face the detector confirms), so the search kept 0.85."""
+check's :data:`~changer.parsing.face_check.CONFIRM_BELOW` until that was raised to 0.9
+(``docs/experiments/inputs.md``); at 0.9 here the search found 44 instead of 46 of 58
+training frames pasted at 80 and 128 px into 1600x1200 scenes (17 instead of 18 of 24 test
+frames) and refused one more non-face (a cat, whose face the detector confirms), so the
+search kept 0.85."""
 
 SEARCH_SIDE = 640
 """The face search looks at the picture scaled down to this longer side (detection 0.5 s on

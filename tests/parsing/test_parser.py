@@ -780,7 +780,7 @@ def test_parse_gives_the_labels_of_call_and_a_confidence(tiny_dir: Path) -> None
 def test_bundled_parser_is_sure_of_people_and_not_of_flat_pictures() -> None:
     """What the pipeline's no-face check rests on (:data:`changer.parsing.face_check.MIN_FACE_CONFIDENCE`):
     people score above it; flat pictures are refused, by confidence or, for a flat gray the
-    session-12 parser is 0.7505 sure of, as featureless."""
+    bundled 0.55 M parser is 0.7505 sure of, as featureless."""
     from changer.parsing.face_check import MIN_FACE_CONFIDENCE, face_problem
 
     parser = get_parser()
