@@ -24,6 +24,9 @@ NECK_SHARE = 0.12
 """How far below the face the source's own neck comes along, as a share of the head's size
 (fading to nothing there)."""
 
+MAX_GAIN = 2.0
+"""The head's lightness is scaled by at most this factor (or its inverse) toward the target's."""
+
 SKIN_SPREAD = 14.0
 """a*b* distance from the face's median skin colour at which a pixel counts as less skin-like
 (Gaussian σ): lips and eyes lie further, so they keep their own colour."""
@@ -125,12 +128,13 @@ def match_skin(rgb: np.ndarray, where: np.ndarray, source_skin: np.ndarray, targ
                keep: np.ndarray | None = None) -> np.ndarray:
     """``rgb`` with its skin moved toward the target face's colour inside ``where``.
 
-    Each pixel is moved by the difference of the two faces' median skin colours (L*a*b*),
-    weighted by how skin-like it is (its a*b* near the source skin's, :data:`SKIN_SPREAD`);
-    the a*b* part also by how colourful it is (gray pixels, the whites of the eyes, gray
-    hair, take no tint). Eyes, lips and hair lie far from the skin's colour and keep theirs;
-    ``keep`` (0..1, e.g. :func:`feature_mask`) holds back features whose colour is near the
-    skin's (brown eyes, pale lips).
+    Lightness is the light falling on the whole head: every pixel's L* is scaled by the
+    ratio of the two faces' median skin L* (within :data:`MAX_GAIN`), so eyes, hair and
+    skin dim or brighten together and keep their contrast. The skin's tint moves by the
+    difference of the medians' a*b*, weighted by how skin-like a pixel is (its a*b* near
+    the source skin's, :data:`SKIN_SPREAD`) and how colourful (gray pixels, the whites of the
+    eyes, gray hair, take no tint); ``keep`` (0..1, e.g. :func:`feature_mask`) holds it back
+    from features whose colour is near the skin's (brown eyes, pale lips).
     """
     if not where.any():
         return rgb
@@ -145,7 +149,8 @@ def match_skin(rgb: np.ndarray, where: np.ndarray, source_skin: np.ndarray, targ
         like = like * (1.0 - keep[y0:y1, x0:x1])
     colourful = np.clip(np.hypot(ab[..., 0], ab[..., 1]) / max(float(np.hypot(*skin_ab)), 1.0), 0.0, 1.0)
     delta = (target_skin - source_skin).astype(np.float32)
-    lab[..., 0] += like * delta[0]
+    gain = float(np.clip(target_skin[0] / max(float(source_skin[0]), 1.0), 1 / MAX_GAIN, MAX_GAIN))
+    lab[..., 0] *= gain
     lab[..., 1:] += (like * colourful)[..., None] * delta[1:]
     lab[..., 0] = np.clip(lab[..., 0], 0, 100)
     out = rgb.copy()

@@ -32,8 +32,8 @@ ghost    0     the old hair left behind: on a key-colour target, the share of th
 pose_roll  -   roll difference (degrees) between source and target faces;
 pose_yaw   -   yaw difference (degrees, approximate); reported, not scored:
                they explain failures
-sharp    1     a soft, re-drawn head: high-frequency energy of the result's face
-               over the source face's, both brought to the smaller face's scale
+sharp    1     a soft, re-drawn head: the share of the face's contrast in its finest
+               detail, result over source, both brought to the smaller face's scale
 ======== ===== ==================================================================
 """
 
@@ -280,9 +280,14 @@ def _canonical(img: np.ndarray, face: F.Face, size: float) -> tuple[np.ndarray, 
 
 
 def high_frequency(chip: np.ndarray, mask: np.ndarray) -> float:
-    """Mean squared difference between a picture and its σ=1 Gaussian blur inside ``mask``."""
+    """Mean squared difference between a picture and its σ=1 Gaussian blur inside ``mask``,
+    over the picture's variance there: the share of its contrast in the finest detail (a
+    face dimmed or brightened as a whole keeps its share; a blurred one loses it)."""
+    if not mask.any():
+        return math.nan
     detail = chip - cv2.GaussianBlur(chip, (0, 0), 1.0)
-    return float(np.mean(detail[mask] ** 2)) if mask.any() else math.nan
+    variance = float(np.var(chip[mask]))
+    return float(np.mean(detail[mask] ** 2)) / variance if variance > 0 else math.nan
 
 
 def sharpness(source: np.ndarray, src_face: F.Face | None, result: np.ndarray, res_face: F.Face | None) -> float:

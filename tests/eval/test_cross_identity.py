@@ -82,6 +82,8 @@ def test_a_blurred_face_is_less_sharp(pair) -> None:
     assert X.sharpness(source, face, source.copy(), face) == pytest.approx(1.0, abs=1e-6)
     soft = cv2.GaussianBlur(source, (0, 0), 2.5)
     assert X.sharpness(source, face, soft, face) < 0.4
+    dim = (source * 0.5).astype(np.uint8)  # the same face in dimmer light is as sharp
+    assert X.sharpness(source, face, dim, face) == pytest.approx(1.0, abs=0.15)
     # the same face at half the size is compared at that size: about as sharp
     half = cv2.resize(source, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     small = F.find_face(half)
