@@ -41,7 +41,7 @@ def key_output(
     alpha_w = chroma.alpha_matte(raw, key)
     fg_w = unmix(raw, alpha_w, key)
     if real_head is not None:
-        alpha_w = clear_old_head(alpha_w, real_head[1], real_head[0].alpha)
+        alpha_w = clear_old_head(alpha_w, real_head[1], real_head[0])
         fg_w = match_fill(fg_w, alpha_w, inputs, *real_head)
     elif opts.mend_seam:
         fg_w = mend_head_seam(fg_w, alpha_w, inputs.head_mask, opts.seam_line_level)

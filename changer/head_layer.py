@@ -27,6 +27,11 @@ NECK_SHARE = 0.12
 MAX_GAIN = 2.0
 """The head's lightness is scaled by at most this factor (or its inverse) toward the target's."""
 
+HAIR_END = 0.06
+"""Hair that reaches the source's shoulders (its body label) fades out over this share of
+the head's size before them, instead of ending in the straight line where the parser's
+hair meets its body."""
+
 SKIN_SPREAD = 14.0
 """a*b* distance from the face's median skin colour at which a pixel counts as less skin-like
 (Gaussian σ): lips and eyes lie further, so they keep their own colour."""
@@ -44,7 +49,8 @@ class HeadLayer:
 
 def head_matte(labels: np.ndarray, neck_share: float = NECK_SHARE) -> np.ndarray:
     """``HxW float32`` matte of the source head: face and hair at 1, the neck below the face
-    fading from 1 at the face to 0 at ``neck_share`` of the head's size, the edge softened
+    fading from 1 at the face to 0 at ``neck_share`` of the head's size, hair that reaches
+    the shoulders fading out before them (:data:`HAIR_END`), the edge softened
     by about a pixel of the parser's own resolution (its labels are upsampled, stair-stepped)."""
     head = L.head_mask(labels)
     ys, xs = np.nonzero(head)
@@ -58,6 +64,12 @@ def head_matte(labels: np.ndarray, neck_share: float = NECK_SHARE) -> np.ndarray
         below = cv2.distanceTransform((~face).astype(np.uint8), cv2.DIST_L2, 3)
         fade = np.clip(1.0 - below / (neck_share * size), 0.0, 1.0)
         alpha = np.maximum(alpha, np.where(neck, fade, 0.0).astype(np.float32))
+    body = labels == L.BODY
+    hair = labels == L.HAIR
+    if body.any() and hair.any() and HAIR_END > 0:  # hair cut where the source's shoulders begin: fade it out
+        from_body = cv2.distanceTransform((~body).astype(np.uint8), cv2.DIST_L2, 3)
+        fade = np.clip(from_body / (HAIR_END * size), 0.0, 1.0)
+        alpha = np.where(hair, alpha * fade, alpha).astype(np.float32)
     sigma = max(0.7, 0.6 * max(labels.shape) / 256)
     soft = cv2.GaussianBlur(alpha, (0, 0), sigma)
     return np.clip(soft, 0.0, 1.0)
@@ -111,17 +123,17 @@ def skin_colour(rgb: np.ndarray, face: np.ndarray) -> np.ndarray | None:
 
 def feature_mask(landmarks: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """``HxW float32``, 1 over a face's eyes, brows and lips (from its 68 landmarks, grown
-    by 4% of the face's size and softened), 0 elsewhere: what skin matching leaves alone."""
+    by 1% of the face's size and softened), 0 elsewhere: what skin matching leaves alone."""
     lm = np.asarray(landmarks, np.float64)
     size = float(np.linalg.norm((lm[36:42].mean(0) + lm[42:48].mean(0)) / 2 - lm[8]))
     mask = np.zeros(shape[:2], np.uint8)
     for part in (slice(36, 42), slice(42, 48), slice(48, 60)):
         cv2.fillPoly(mask, [np.round(lm[part]).astype(np.int32)], 1)
     for brow in (slice(17, 22), slice(22, 27)):
-        cv2.polylines(mask, [np.round(lm[brow]).astype(np.int32)], False, 1, max(1, round(0.05 * size)))
-    grow = max(1, round(0.04 * size))
+        cv2.polylines(mask, [np.round(lm[brow]).astype(np.int32)], False, 1, max(1, round(0.03 * size)))
+    grow = max(1, round(0.01 * size))  # a tight hold: a wider one leaves a halo of the old skin tone
     mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
-    return np.clip(cv2.GaussianBlur(mask.astype(np.float32), (0, 0), max(0.5, grow / 2)), 0.0, 1.0)
+    return np.clip(cv2.GaussianBlur(mask.astype(np.float32), (0, 0), grow), 0.0, 1.0)
 
 
 def match_skin(rgb: np.ndarray, where: np.ndarray, source_skin: np.ndarray, target_skin: np.ndarray,

@@ -35,22 +35,27 @@ def skin_toward(layer: head_layer.HeadLayer, src: np.ndarray, src_lab: np.ndarra
 
 
 OLD_HEAD_MARGIN = 0.01
-"""The old head is background where it lies further than this share of the window side
-from the new head (nearer, the new head's own soft edge decides)."""
+"""The neck the network draws under the new chin is narrowed by this share of the window
+side on each flank (beyond the jaw's flanks the new head's own soft matte decides)."""
 
+
+CHIN_SHARE = 0.2
+"""The lowest share of the new head's skin (face and neck top) that sets how wide the neck
+under it may be drawn."""
 
 BODY_OPENING = 0.06
 """Parts of the target's body thinner than this share of the window side are left out when
 telling what lies in front of the body."""
 
 
-def clear_old_head(alpha_w: np.ndarray, crop: Crop, new_head: np.ndarray) -> np.ndarray:
-    """The network's matte made background wherever neither the new head nor the target's
-    neck and body are, above the body (its neck and clothes) in its column: the old hair
-    there was in front of background, so background is what belongs there (the network
-    tends to draw the old long hair again, or a shadow of it). In front of the body the
-    network's fill stays (what lay behind the hair there is body); near the new head its
-    own matte decides."""
+def clear_old_head(alpha_w: np.ndarray, crop: Crop, new_head: head_layer.HeadLayer) -> np.ndarray:
+    """The network's matte made background wherever neither the target's neck and body nor
+    the gap under the new chin are, above the body (its neck and clothes) in its column:
+    the old hair there was in front of background, so background is what belongs there
+    (the network tends to draw the old long hair again, or a shadow of it, and a dark rim
+    around the new head that its soft matte would show). In front of the body the network's
+    fill stays (what lay behind the hair there is body), and so does the neck it draws
+    between the new chin (or the top of the new neck) and the target's body."""
     labels = crop.labels
     side = max(labels.shape)
     k = max(3, round(BODY_OPENING * side)) | 1  # thin slivers of "body" (backdrop a parser took for clothes) do not count
@@ -58,12 +63,28 @@ def clear_old_head(alpha_w: np.ndarray, crop: Crop, new_head: np.ndarray) -> np.
                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
     rows = np.arange(labels.shape[0])[:, None]
     top = np.where(body.any(axis=0), body.argmax(axis=0), labels.shape[0])
-    near_new = distance(new_head > 0.05) <= OLD_HEAD_MARGIN * side
-    old = ~L.neck_body_mask(labels) & ~near_new & (rows < top[None, :])
+    old = ~L.neck_body_mask(labels) & (rows < top[None, :]) & ~_under_chin(new_head, side)
     if not old.any():
         return alpha_w
     soft = cv2.GaussianBlur(old.astype(np.float32), (0, 0), 1.0)
     return alpha_w * (1.0 - np.maximum(soft, old))
+
+
+def _under_chin(head: head_layer.HeadLayer, side: int) -> np.ndarray:
+    """Pixels below the new head's chin and neck top (the lowest :data:`CHIN_SHARE` of its
+    skin) in their columns, narrowed by :data:`OLD_HEAD_MARGIN` of the side on each flank: where the
+    network draws the neck that joins the new head to the body."""
+    skin = head.skin & (head.alpha > 0.5)
+    if not skin.any():
+        return np.zeros(skin.shape, bool)
+    ys = np.nonzero(skin)[0]
+    skin[: int(ys.max() - CHIN_SHARE * (ys.max() - ys.min()))] = False  # the chin and neck, not the cheeks
+    k = max(1, round(OLD_HEAD_MARGIN * side))
+    skin = cv2.erode(skin.astype(np.uint8), np.ones((1, 2 * k + 1), np.uint8)) > 0  # not the jaw's flanks
+    rows = np.arange(skin.shape[0])[:, None]
+    has = skin.any(axis=0)
+    bottom = np.where(has, skin.shape[0] - 1 - skin[::-1].argmax(axis=0), skin.shape[0])
+    return has[None, :] & (rows > bottom[None, :])
 
 
 def match_fill(fg_w: np.ndarray, alpha_w: np.ndarray, inputs: BlendInputs, real_w: head_layer.HeadLayer,
