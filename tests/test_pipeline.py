@@ -557,8 +557,9 @@ def test_edge_softness_touches_only_the_new_outline(pipe: HeadBlendingPipeline) 
     src, src_lab = _source()
     tgt, tgt_lab = _person(200, 2)
     kwargs = dict(source_labels=src_lab, target_labels=tgt_lab)
-    hard = pipe(src, tgt, options=BlendOptions(edge_softness=0.0, output_background="key"), **kwargs)
-    soft = pipe(src, tgt, **kwargs, options=BlendOptions(output_background="key"))
+    # the network's head: its keyed outline is the whole new outline (a real head brings its own soft matte)
+    hard = pipe(src, tgt, options=BlendOptions(head="network", edge_softness=0.0, output_background="key"), **kwargs)
+    soft = pipe(src, tgt, **kwargs, options=BlendOptions(head="network", output_background="key"))
     region = hard.masks["blend_region"]
     partly = lambda alpha: ((alpha > 0.05) & (alpha < 0.95) & region).sum()  # noqa: E731
     assert partly(soft.alpha) > partly(hard.alpha) + 50
