@@ -76,9 +76,34 @@ def head_matte(labels: np.ndarray, neck_share: float = NECK_SHARE) -> np.ndarray
 
 
 def source_layer(rgb: np.ndarray, labels: np.ndarray, neck_share: float = NECK_SHARE) -> HeadLayer:
-    """The source's head layer (see :class:`HeadLayer`)."""
+    """The source's head layer (see :class:`HeadLayer`): only the person's own head (the
+    head joined to the main face: :func:`own_head`), without slabs of backdrop the parser
+    took for hair (:func:`changer.parsing.fringe.drop_backdrop_hair`)."""
+    from changer.parsing.fringe import drop_backdrop_hair
+
+    labels = own_head(drop_backdrop_hair(rgb, labels))
     skin = (labels == L.FACE) | (labels == L.NECK)
     return HeadLayer(rgb=rgb, alpha=head_matte(labels, neck_share), skin=skin)
+
+
+def own_head(labels: np.ndarray) -> np.ndarray:
+    """``labels`` with the face and hair that are not joined to the person's main face
+    (:func:`changer.labels.main_face_mask`) made background: a skin-coloured patch of the
+    backdrop called face, a stray blob called hair, would otherwise come along."""
+    main = L.main_face_mask(labels)
+    head = L.head_mask(labels)
+    if main is None:
+        return labels
+    count, parts = cv2.connectedComponents(head.astype(np.uint8), connectivity=8)
+    joined = np.zeros(count, bool)
+    joined[np.unique(parts[main])] = True
+    joined[0] = False
+    stray = head & ~joined[parts]
+    if not stray.any():
+        return labels
+    out = labels.copy()
+    out[stray] = L.BACKGROUND
+    return out
 
 
 def warp_layer(layer: HeadLayer, matrix: np.ndarray, size: tuple[int, int]) -> HeadLayer:

@@ -77,10 +77,14 @@ def other_people_notes(img: np.ndarray, labels: np.ndarray, name: str) -> list[s
     return [f"the {name} photo shows {others + 1} faces: {done} (crop the photo to the person you want)"]
 
 
-def upscale_notes(window: Window, res: int) -> list[str]:
-    """A note when the head region is blended at well under its size and scaled up."""
+def upscale_notes(window: Window, res: int, real_head: bool = False) -> list[str]:
+    """A note when the head region is blended at well under its size and scaled up (with
+    the real head, only what the network draws around it is)."""
     if window[2] <= 1.5 * res:
         return []
+    if real_head:
+        return [f"the head region ({window[2]} px) is filled at {res} px and scaled up: the neck and hair the "
+                "network draws around the new head are softer than the photo"]
     return [f"the head region ({window[2]} px) is blended at {res} px and scaled up: "
             "the new head is softer than the photo"]
 

@@ -217,7 +217,7 @@ class HeadBlendingPipeline:
             notes += cut_head_notes(src_lab, matrix, tgt.shape[:2])
             check_head_inside(src_lab, matrix, tgt.shape[:2], opts, source_labelled)
             window = working_window(tgt_lab, src_lab, matrix, opts.context)
-        notes += upscale_notes(window, res)
+        notes += upscale_notes(window, res, opts.head == "real")
         into_window = compose(window_matrix(window, res), matrix)  # source pixels -> working window
         with clock("align"):
             aligned = warp_head(src, L.head_mask(src_lab), into_window, (res, res))

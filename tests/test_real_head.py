@@ -128,3 +128,13 @@ def test_old_long_hair_above_the_body_becomes_background(monkeypatch: pytest.Mon
     network = HeadBlendingPipeline(_HairFill())(src, tgt, source_labels=src_lab, target_labels=tgt_lab,
                                                 options=BlendOptions(head="network"))
     assert (np.abs(network.image[old_hair].astype(int) - np.array(key)).max(axis=1) > 8).mean() > 0.5
+
+
+def test_the_head_layer_keeps_only_the_head_joined_to_the_main_face() -> None:
+    labels = np.zeros((100, 100), np.uint8)
+    labels[30:70, 30:70] = L.FACE
+    labels[20:30, 25:75] = L.HAIR
+    labels[5:12, 85:95] = L.FACE  # a skin-coloured patch of the backdrop, called face
+    out = head_layer.own_head(labels)
+    assert (out[5:12, 85:95] == L.BACKGROUND).all()
+    assert (out[30:70, 30:70] == L.FACE).all() and (out[20:30, 25:75] == L.HAIR).all()

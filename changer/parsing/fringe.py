@@ -152,3 +152,64 @@ def _box(rect: tuple[int, int, int, int], size: float, shape: tuple[int, int]) -
     x, y, w, h = rect
     grow = int(np.ceil(REACH * size)) + 2
     return max(0, y - grow), max(0, x - grow), min(shape[0], y + h + grow), min(shape[1], x + w + grow)
+
+
+CORE = 0.12
+"""For :func:`drop_backdrop_hair`: hair within this share of the head's size of the face is
+surely hair, and is what the rest of the hair is compared with."""
+
+PLACE_WEIGHT = 0.3
+"""For :func:`drop_backdrop_hair`: how much place counts beside colour (a slab of backdrop
+taken for hair lies far from both the face's hair and the backdrop's nearest pixels)."""
+
+
+def drop_backdrop_hair(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """``labels`` with hair far from the face that has the backdrop's colour, not the hair's,
+    made background: a whole slab of a painted backdrop or a wall the parser took for hair
+    (beyond :func:`drop_background_fringe`'s band along the outline). Hair within
+    :data:`CORE` of the face is the hair's colour; background around the head is the
+    backdrop's; a tested pixel goes when it is unlike the hair (:data:`MIN_GAP`) and nearer
+    the backdrop (:data:`RATIO`), and joined to the background. For a head that is pasted
+    onto another picture: the parser's labels themselves keep :func:`drop_background_fringe`.
+    Runs with the head at most :data:`WORK_SIZE` pixels."""
+    head = L.head_mask(labels)
+    if not (labels == L.HAIR).any() or not (labels == L.FACE).any() or not (labels == L.BACKGROUND).any():
+        return labels
+    rect = cv2.boundingRect(head.view(np.uint8))
+    size = float(max(rect[2], rect[3]))
+    top, left, bottom, right = _box(rect, size, labels.shape)
+    sub_rgb, sub_lab = rgb[top:bottom, left:right], labels[top:bottom, left:right]
+    k = min(1.0, WORK_SIZE / size)
+    if k < 1.0:
+        hw = (max(1, round(sub_lab.shape[1] * k)), max(1, round(sub_lab.shape[0] * k)))
+        small = _backdrop(cv2.resize(sub_rgb, hw, interpolation=cv2.INTER_AREA),
+                          cv2.resize(sub_lab, hw, interpolation=cv2.INTER_NEAREST), size * k)
+        drop = cv2.resize(small.astype(np.uint8), sub_lab.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
+        drop &= sub_lab == L.HAIR
+    else:
+        drop = _backdrop(sub_rgb, sub_lab, size)
+    if not drop.any():
+        return labels
+    out = labels.copy()
+    out[top:bottom, left:right][drop] = L.BACKGROUND
+    return out
+
+
+def _backdrop(rgb: np.ndarray, labels: np.ndarray, size: float) -> np.ndarray:
+    """The hair pixels :func:`drop_backdrop_hair` drops, at a scale where the head is ``size``."""
+    hair, face, background = labels == L.HAIR, labels == L.FACE, labels == L.BACKGROUND
+    drop = np.zeros(labels.shape, bool)
+    from_face, from_head = _distance(face), _distance(L.head_mask(labels))
+    core, tested = hair & (from_face <= CORE * size), hair & (from_face > CORE * size)
+    around = background & (from_head > 1.5) & (from_head <= REACH * size)
+    if core.sum() < 20 or around.sum() < 20 or not tested.any():
+        return drop
+    features = _features(rgb, size)
+    features[..., 3:] *= PLACE_WEIGHT
+    query = features[tested]
+    to_hair = _nearest(features[core], query, HAIR_RANK)
+    to_around = _nearest(features[around], query)
+    gone = (to_hair > MIN_GAP) & (to_around < RATIO * to_hair)
+    ys, xs = np.nonzero(tested)
+    drop[ys[gone], xs[gone]] = True
+    return _joined_to(drop, background)

@@ -169,3 +169,25 @@ def test_fringe_raises_hair_iou_on_held_out_frames(shared_data: Path) -> None:
     fringe = evaluate(HeadParser(found.net, device="cpu"), pairs).iou()
     assert fringe[L.HAIR] > plain[L.HAIR] + 0.004
     assert fringe[L.BACKGROUND] >= plain[L.BACKGROUND]
+
+
+def test_a_slab_of_backdrop_taken_for_hair_far_from_the_face_is_dropped() -> None:
+    from changer.parsing.fringe import drop_backdrop_hair
+
+    h = w = 200
+    rgb = np.zeros((h, w, 3), np.uint8)
+    rgb[...] = (200, 160, 40)  # a gold painted backdrop
+    labels = np.zeros((h, w), np.uint8)
+    yy, xx = np.mgrid[:h, :w]
+    face = (yy - 110) ** 2 + (xx - 100) ** 2 <= 35 ** 2
+    hair = ((yy - 100) ** 2 + (xx - 100) ** 2 <= 60 ** 2) & ~face
+    labels[hair], labels[face] = L.HAIR, L.FACE
+    rgb[hair] = (70, 70, 75)  # gray hair
+    rgb[face] = (220, 180, 160)
+    slab = (yy < 60) & (xx < 60) & (xx + yy > 50)  # backdrop labelled hair, joined to the hair at the top left
+    labels[slab] = L.HAIR
+    lock = (yy > 150) & (yy < 175) & (xx > 150) & (xx < 170)  # real hair (gray) far from the face
+    labels[lock], rgb[lock] = L.HAIR, (70, 70, 75)
+    out = drop_backdrop_hair(rgb, labels)
+    assert (out[slab] == L.BACKGROUND).mean() > 0.9
+    assert (out[lock] == L.HAIR).all() and (out[hair & ~slab] == L.HAIR).mean() > 0.98 and (out[face] == L.FACE).all()
