@@ -27,7 +27,7 @@ NECK_SHARE = 0.12
 MAX_GAIN = 2.0
 """The head's lightness is scaled by at most this factor (or its inverse) toward the target's."""
 
-HAIR_END = 0.06
+HAIR_END = 0.03
 """Hair that reaches the source's shoulders (its body label) fades out over this share of
 the head's size before them, instead of ending in the straight line where the parser's
 hair meets its body."""

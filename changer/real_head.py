@@ -35,8 +35,10 @@ def skin_toward(layer: head_layer.HeadLayer, src: np.ndarray, src_lab: np.ndarra
 
 
 OLD_HEAD_MARGIN = 0.01
-"""The neck the network draws under the new chin is narrowed by this share of the window
-side on each flank (beyond the jaw's flanks the new head's own soft matte decides)."""
+"""The network keeps what it draws within this share of the window side of the new head
+(the new head's soft edge; on self-blends of Vox frames, clearing it too cost 4.7 dB in the
+outline band), and the neck it draws under the new chin is narrowed by as much on each
+flank."""
 
 
 CHIN_SHARE = 0.2
@@ -49,13 +51,13 @@ telling what lies in front of the body."""
 
 
 def clear_old_head(alpha_w: np.ndarray, crop: Crop, new_head: head_layer.HeadLayer) -> np.ndarray:
-    """The network's matte made background wherever neither the target's neck and body nor
-    the gap under the new chin are, above the body (its neck and clothes) in its column:
-    the old hair there was in front of background, so background is what belongs there
-    (the network tends to draw the old long hair again, or a shadow of it, and a dark rim
-    around the new head that its soft matte would show). In front of the body the network's
-    fill stays (what lay behind the hair there is body), and so does the neck it draws
-    between the new chin (or the top of the new neck) and the target's body."""
+    """The network's matte made background wherever neither the target's neck and body, nor
+    a ring of :data:`OLD_HEAD_MARGIN` around the new head, nor the gap under the new chin
+    are, above the body (its neck and clothes) in its column: the old hair there was in
+    front of background, so background is what belongs there (the network tends to draw
+    the old long hair again, or a shadow of it). In front of the body the network's fill
+    stays (what lay behind the hair there is body), and so does the neck it draws between
+    the new chin (or the top of the new neck) and the target's body."""
     labels = crop.labels
     side = max(labels.shape)
     k = max(3, round(BODY_OPENING * side)) | 1  # thin slivers of "body" (backdrop a parser took for clothes) do not count
@@ -63,7 +65,8 @@ def clear_old_head(alpha_w: np.ndarray, crop: Crop, new_head: head_layer.HeadLay
                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
     rows = np.arange(labels.shape[0])[:, None]
     top = np.where(body.any(axis=0), body.argmax(axis=0), labels.shape[0])
-    old = ~L.neck_body_mask(labels) & (rows < top[None, :]) & ~_under_chin(new_head, side)
+    near_new = distance(new_head.alpha > 0.05) <= OLD_HEAD_MARGIN * side  # its own soft edge: the network's
+    old = ~L.neck_body_mask(labels) & (rows < top[None, :]) & ~near_new & ~_under_chin(new_head, side)
     if not old.any():
         return alpha_w
     soft = cv2.GaussianBlur(old.astype(np.float32), (0, 0), 1.0)
