@@ -23,6 +23,7 @@ turns the result back to the target's own orientation.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 
 import cv2
@@ -75,24 +76,64 @@ def upright_turns(
     the turned picture's own quick parse at :data:`LOOK_SIDE` does: a parser may put the
     face of a lying photo on the clothes, and the quick parse misses small faces in wide
     pictures, so each covers the other's misses.
+
+    The answers are those of asking every question; the work is cut where that cannot
+    change them. The check stops at the first answer that settles it: a strong face in the
+    window as given (the usual case: one detection per picture), or a second turn showing a
+    face (unsure). The turned windows of the given labels are searched before any turned copy
+    is parsed, a turn already found is not parsed, the quick parses of the other turns run as
+    one batch where ``look`` is a parser's ``raw_labels`` (:func:`_look_all`), and the
+    detector is asked about a window only once (a turned copy's parse often puts its window
+    where the given labels did).
     """
     rgb = as_rgb(rgb)
     window = _face_window(labels)
     gray = None if window is None else _window_gray(rgb, window)
-    if gray is not None and _strong_face(gray, strong, tilts):
+    strong_face = _asked_once(strong, tilts)
+    if gray is not None and strong_face(gray):
         return 0
-    small = None if look is None else fit_longest(rgb, LOOK_SIDE)[0]
-    found = [(gray is not None and _strong_face(turn(gray, k), strong, tilts))
-             or (small is not None and _strong_upright(turn(small, k), look, strong, tilts)) for k in (1, 2, 3)]
-    return 1 + found.index(True) if sum(found) == 1 else 0
+    found = {k: gray is not None and strong_face(turn(gray, k)) for k in (1, 2, 3)}
+    if sum(found.values()) > 1 or look is None:
+        return _only(found)
+    small = fit_longest(rgb, LOOK_SIDE)[0]
+    rest = [k for k in (1, 2, 3) if not found[k]]
+    copies = [turn(small, k) for k in rest]
+    for k, copy, looked in zip(rest, copies, _look_all(look, copies)):
+        where = _face_window(looked)
+        found[k] = where is not None and strong_face(_window_gray(copy, where))
+        if sum(found.values()) > 1:
+            break
+    return _only(found)
 
 
-def _strong_upright(
-    rgb: np.ndarray, look: Callable[[np.ndarray], np.ndarray], strong: int, tilts: Sequence[float],
-) -> bool:
-    """Whether ``rgb`` shows a strong upright face where ``look`` puts the main face."""
-    window = _face_window(look(rgb))
-    return window is not None and _strong_face(_window_gray(rgb, window), strong, tilts)
+def _only(found: dict[int, bool]) -> int:
+    """The one turn found, or 0 when none or several are."""
+    turns = [k for k, yes in found.items() if yes]
+    return turns[0] if len(turns) == 1 else 0
+
+
+def _asked_once(strong: int, tilts: Sequence[float]) -> Callable[[np.ndarray], bool]:
+    """:func:`_strong_face` with its answers kept by window content: the same pixels are
+    searched once."""
+    answers: dict[tuple, bool] = {}
+
+    def ask(gray: np.ndarray) -> bool:
+        key = (gray.shape, hashlib.blake2b(np.ascontiguousarray(gray).tobytes(), digest_size=16).digest())
+        if key not in answers:
+            answers[key] = _strong_face(gray, strong, tilts)
+        return answers[key]
+
+    return ask
+
+
+def _look_all(look: Callable[[np.ndarray], np.ndarray], pictures: list[np.ndarray]) -> list[np.ndarray]:
+    """``look`` of each picture; one network batch when ``look`` is the ``raw_labels`` of a
+    parser that has ``raw_labels_all`` (:meth:`changer.parsing.LabelParser.raw_labels_all`)."""
+    owner = getattr(look, "__self__", None)
+    many = getattr(owner, "raw_labels_all", None) if getattr(look, "__name__", "") == "raw_labels" else None
+    if many is not None and len(pictures) > 1:
+        return list(many(pictures))
+    return [look(p) for p in pictures]
 
 
 def _window_gray(rgb: np.ndarray, window: tuple[int, int, int]) -> np.ndarray:

@@ -58,3 +58,43 @@ def test_bench_without_parser_and_json(tmp_path: Path, capsys: pytest.CaptureFix
 def test_bench_rejects_half_a_pair(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--model", "paste", "--source", "a.png"]) == 2
     assert "--target" in capsys.readouterr().err
+
+
+def test_bench_names_the_inference_path_and_start_up(tiny_parser: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    torch.set_num_threads(1)
+    assert main(["bench", "--model", "paste", "--sizes", "96", "--repeats", "1", "--warmup", "1",
+                 "--parser", str(tiny_parser), "--resolution", "64"]) == 0
+    out = capsys.readouterr().out
+    assert "inference -" in out  # a baseline runs no network
+    assert "start-up: imports" in out and "model load" in out and "first blend" in out
+
+
+def test_bench_real_pair_needs_no_other_pictures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--model", "paste", "--real", "--source", "a.png", "--target", "b.png"]) == 2
+    assert "--real" in capsys.readouterr().err
+
+
+def test_bench_compares_two_checkouts(tiny_parser: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--compare runs both checkouts in turn (here this one twice) and prints paired ratios."""
+    repo = Path(__file__).resolve().parents[1]
+    code = main(["bench", "--model", "paste", "--sizes", "96", "--repeats", "1", "--warmup", "0",
+                 "--parser", str(tiny_parser), "--resolution", "64", "--threads", "1",
+                 "--compare", str(repo), "--rounds", "2", "--json", str(tmp_path / "c.json")])
+    assert code == 0
+    out = capsys.readouterr().out
+    rows = _rows(out)
+    assert rows[0] == ["size", "stage", "this ms", "other ms", "other / this"]
+    stages = [r[1] for r in rows[1:]]
+    for stage in STAGES:
+        assert stage in stages
+    total = next(r for r in rows[1:] if r[1] == "total")
+    assert float(total[2]) > 0 and float(total[4].split()[0]) > 0
+    import json
+
+    runs = json.loads((tmp_path / "c.json").read_text())
+    assert len(runs["this"]) == len(runs["other"]) == 2
+
+
+def test_bench_compare_needs_a_checkout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--model", "paste", "--compare", str(tmp_path)]) == 2
+    assert "no checkout" in capsys.readouterr().err

@@ -80,6 +80,9 @@ class CHANGER(
         # Output-ensemble members (config.members); empty for a single model, so its
         # weight names stay those of ``net``.
         self.members = nn.ModuleList(ChangerGenerator(cfg) for cfg in self.config.member_configs())
+        self.flip_batch = False
+        """Run the flip ensemble's plain and mirrored pass as one batch of twice the size
+        (faster on a CPU; :class:`changer.blenders.ModelBlender` sets it for its fast path)."""
         self.register_buffer(
             "default_key",
             torch.tensor(self.config.key_color, dtype=torch.float32) / 127.5 - 1.0,
@@ -156,6 +159,8 @@ class CHANGER(
             other outputs are the first generator's.
         """
         self._check(x, c, b, b_mask, fg_types)
+        if self.config.flip_ensemble and not self.training and self.flip_batch:
+            return self._flip_batched(x, c, b, key, b_mask, fg_types)
         out = self._forward(x, c, b, key, b_mask, fg_types)
         if self.config.flip_ensemble and not self.training:
             mirrored = self._forward(
@@ -165,6 +170,31 @@ class CHANGER(
             )
             for name in ("y", "pred"):
                 out[name] = (out[name] + mirrored[name].flip(-1)) / 2
+        return out
+
+    def _flip_batched(
+        self,
+        x: torch.Tensor,
+        c: torch.Tensor,
+        b: torch.Tensor,
+        key: torch.Tensor | None,
+        b_mask: torch.Tensor | None,
+        fg_types: torch.Tensor | None,
+    ) -> dict[str, torch.Tensor | None]:
+        """The flip ensemble's two passes as one batch (:attr:`flip_batch`): the same
+        outputs as two passes up to float rounding (every layer works per item)."""
+        n = x.shape[0]
+
+        def both(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else torch.cat([t, t.flip(-1)])
+
+        if key is not None and key.ndim == 2:
+            key = torch.cat([key, key])
+        out = self._forward(both(x), both(c), both(b), key, both(b_mask), both(fg_types))
+        for name, t in out.items():
+            if t is None:
+                continue
+            out[name] = (t[:n] + t[n:].flip(-1)) / 2 if name in ("y", "pred") else t[:n]
         return out
 
     def _forward(
@@ -194,7 +224,9 @@ class CHANGER(
                 "fg_logits": out["fg_logits"], "fg_types": out["fg_types"]}
 
     def _rgb(self, pred: torch.Tensor, x_in: torch.Tensor) -> torch.Tensor:
-        """A generator's output as RGB in ``[-1, 1]``."""
+        """A generator's output as RGB in ``[-1, 1]``, in float32 (under bf16 autocast the
+        network's last conv gives bfloat16; the members' mean and the composition stay float32)."""
+        pred = pred.float()
         if not self.config.residual:
             return pred
         # The gray head already holds the luminance: predicting a change of X's RGB

@@ -9,7 +9,10 @@ Hub repo id to load instead (a SegFormer face parser too, see
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -125,6 +128,10 @@ class LabelParser:
         """``(5, h, w) float32`` class scores of an ``HxWx3 uint8`` picture (any ``h, w``)."""
         raise NotImplementedError
 
+    def logits_all(self, pictures: list[np.ndarray]) -> list[np.ndarray]:
+        """:meth:`logits` of several pictures (a backend may run them as one batch)."""
+        return [self.logits(rgb) for rgb in pictures]
+
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         return self.parse(rgb).labels
 
@@ -133,6 +140,12 @@ class LabelParser:
         :class:`ParseOptions` steps (a quick look, e.g. :func:`changer.orientation.upright_turns`)."""
         rgb = as_rgb(rgb)
         return upsample_argmax(self.logits(rgb), rgb.shape[:2])
+
+    def raw_labels_all(self, pictures: list[np.ndarray]) -> list[np.ndarray]:
+        """:meth:`raw_labels` of several pictures, their network passes as one batch where the
+        backend batches (the orientation check's turned copies)."""
+        pictures = [as_rgb(rgb) for rgb in pictures]
+        return [upsample_argmax(scores, rgb.shape[:2]) for rgb, scores in zip(pictures, self.logits_all(pictures))]
 
     def parse(self, rgb: np.ndarray) -> Parsed:
         """The label map and how sure the network is of the face in it (:class:`Parsed`).
@@ -184,7 +197,7 @@ class LabelParser:
         found in (None: the whole picture's passes found it)."""
         finish = self._finisher(rgb)
         plain, mean = self._logits(rgb)
-        parsed = self._judged(plain, mean, lambda scores: finish(upsample_argmax(scores, rgb.shape[:2])))
+        parsed = self._judged(plain, mean, lambda scores, **how: finish(upsample_argmax(scores, rgb.shape[:2]), **how))
         window = portrait_window(parsed.labels) if self.options.reframe else None
         if window is not None:
             parsed = self._parse_window(rgb, parsed.labels, window, finish)
@@ -193,7 +206,7 @@ class LabelParser:
         return parsed, None
 
     def _searched(
-        self, rgb: np.ndarray, parsed: Parsed, finish: Callable[[np.ndarray], np.ndarray],
+        self, rgb: np.ndarray, parsed: Parsed, finish: Callable[..., np.ndarray],
     ) -> tuple[Parsed, tuple[int, int, int] | None]:
         """The surest parse of a window around a face the detector proposes
         (:func:`search_windows`) and that window, when one reaches :data:`SEARCH_SURE`; else
@@ -220,40 +233,51 @@ class LabelParser:
     def _logits(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """The picture's logits and, with ``flip``, their mean with the mirror image's
         (mirrored back); None without ``flip``."""
-        plain = self.logits(rgb)
         if not self.options.flip:
-            return plain, None
-        mirrored = self.logits(np.ascontiguousarray(rgb[:, ::-1]))[:, :, ::-1]
-        return plain, (plain + mirrored) / 2
+            return self.logits(rgb), None
+        plain, mirrored = self.logits_all([rgb, np.ascontiguousarray(rgb[:, ::-1])])  # one batch
+        return plain, (plain + mirrored[:, :, ::-1]) / 2
 
     @staticmethod
     def _judged(
-        plain: np.ndarray, mean: np.ndarray | None, to_labels: Callable[[np.ndarray], np.ndarray],
+        plain: np.ndarray, mean: np.ndarray | None, to_labels: Callable[..., np.ndarray],
         crop: Callable[[np.ndarray], np.ndarray] = lambda face: face,
     ) -> Parsed:
         """Labels from the flip mean when there is one; the face confidence always from the
         plain pass and its own labels, on which the no-face thresholds
         (:mod:`changer.parsing.face_check`) were measured. ``crop`` takes the face mask to
-        the logits' picture (the window of a second pass)."""
-        labels = to_labels(plain)
+        the logits' picture (the window of a second pass).
+
+        ``to_labels(scores, face_only=True)`` need only be right about the face pixels: the
+        plain pass's labels give just the confidence's face. Cleaning them up once, with the
+        mean's, would save a clean-up per picture but moves the confidence (by up to 0.5 on
+        scikit-image's LFW non-faces, and the no-face check's answer on 2 of 330 pictures;
+        ``docs/experiments/speed.md``), so it is kept, less the neck step."""
+        labels = to_labels(plain) if mean is None else to_labels(plain, face_only=True)
         confidence = face_confidence(plain, crop((labels == L.FACE).astype(np.uint8)))
         return Parsed(labels if mean is None else to_labels(mean), confidence)
 
-    def _finisher(self, rgb: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    def _finisher(self, rgb: np.ndarray) -> Callable[..., np.ndarray]:
         """What turns the arg-max labels of ``rgb`` into the parse: screen hair dropped
-        (with ``screen_hair``, on a green backdrop), then the clean-up (with ``clean``)."""
+        (with ``screen_hair``, on a green backdrop), then the clean-up (with ``clean``);
+        ``face_only=True`` skips the neck step, which changes no face pixel."""
         screen = chroma.green_dominant(rgb) if self.options.screen_hair and chroma.on_green_backdrop(rgb) else None
 
-        def finish(labels: np.ndarray) -> np.ndarray:
+        def finish(labels: np.ndarray, face_only: bool = False) -> np.ndarray:
             if screen is not None:
                 labels = drop_screen_hair(labels, screen)
-            return L.fill_head_holes(L.attached_neck(L.single_head(clean_labels(labels)))) if self.options.clean else labels
+            if not self.options.clean:
+                return labels
+            head = L.single_head(clean_labels(labels))
+            # attached_neck relabels neck pixels only, and hole filling never reads the neck
+            # class: without it the face pixels are the same
+            return L.fill_head_holes(head if face_only else L.attached_neck(head))
 
         return finish
 
     def _parse_window(
         self, rgb: np.ndarray, labels: np.ndarray, window: tuple[int, int, int],
-        finish: Callable[[np.ndarray], np.ndarray],
+        finish: Callable[..., np.ndarray],
     ) -> Parsed:
         """``labels`` with the square ``(top, left, side)`` re-parsed (edge-padded where it
         leaves the picture) and ``finish``-ed; the confidence is the window's."""
@@ -263,11 +287,11 @@ class LabelParser:
         # the head lies inside the window by construction: outside it keep neck/body only
         outside = np.where((labels == L.NECK) | (labels == L.BODY), labels, L.BACKGROUND).astype(np.uint8)
 
-        def to_labels(scores: np.ndarray) -> np.ndarray:
+        def to_labels(scores: np.ndarray, **how: bool) -> np.ndarray:
             inner = upsample_argmax(scores, crop.shape[:2])[pad[0]:side - pad[1], pad[2]:side - pad[3]]
             out = outside.copy()
             out[max(0, top):top + side, max(0, left):left + side] = inner
-            return finish(out)
+            return finish(out, **how)
 
         return self._judged(*self._logits(crop), to_labels, lambda face: window_crop(face, window))
 
@@ -289,6 +313,8 @@ class HeadParser(LabelParser):
         if self.device.type == "cpu":  # oneDNN depthwise convs are faster in NHWC
             self.net = self.net.to(memory_format=torch.channels_last)
         self.input_size = int(input_size or net.config.input_size)
+        self._kept: OrderedDict[tuple[Any, ...], np.ndarray] = OrderedDict()
+        self._kept_lock = threading.Lock()
 
     @classmethod
     def from_pretrained(
@@ -313,20 +339,64 @@ class HeadParser(LabelParser):
 
     def logits(self, rgb: np.ndarray) -> np.ndarray:
         """``(C, h, w) float32`` logits at the working size (see :meth:`working_size`)."""
+        return self._network_logits([rgb])[0]
+
+    def logits_all(self, pictures: list[np.ndarray]) -> list[np.ndarray]:
+        """:meth:`logits` of several pictures, as one batch (see :meth:`_network_logits`); one
+        by one when :meth:`logits` was replaced on the instance."""
+        if "logits" in vars(self):
+            return [self.logits(rgb) for rgb in pictures]
+        return self._network_logits(pictures)
+
+    def _network_logits(self, pictures: list[np.ndarray]) -> list[np.ndarray]:
+        """:meth:`logits` of several pictures: those of one working size go through the network
+        as one batch (on two CPU cores a batch of two runs in about 60% of the time of two
+        single passes; the logits are the same to about 1e-5). The logits of the last
+        :data:`LOGITS_KEPT` network inputs are kept (with the weights as they were: training
+        them in place empties nothing but misses every old entry), so a picture asked for
+        again (the turned copy the orientation check looked at, parsed once turned) is not
+        run again."""
+        inputs = [self._network_input(rgb) for rgb in pictures]
+        weights = sum(t._version for t in self.net.state_dict(keep_vars=True).values())  # changes with any update
+        keys = [(weights, x.shape, hashlib.blake2b(x.tobytes(), digest_size=16).digest()) for x in inputs]
+        with self._kept_lock:
+            out: list[np.ndarray | None] = [self._kept.get(key) for key in keys]
+        todo: dict[tuple[int, ...], list[int]] = {}
+        for i, (x, got) in enumerate(zip(inputs, out)):
+            if got is None:
+                todo.setdefault(x.shape, []).append(i)
+        for indices in todo.values():
+            x = torch.from_numpy(np.stack([inputs[i] for i in indices])).to(self.device).permute(0, 3, 1, 2).float() / 255.0
+            if self.device.type == "cpu":
+                x = x.contiguous(memory_format=torch.channels_last)
+            with torch.inference_mode():
+                scores = self.net(x).float().cpu().numpy()
+            for i, one in zip(indices, scores):
+                one.flags.writeable = False  # kept and shared: nobody may change them
+                out[i] = one
+        with self._kept_lock:
+            for key, one in zip(keys, out):
+                self._kept[key] = one
+                self._kept.move_to_end(key)
+            while len(self._kept) > LOGITS_KEPT:
+                self._kept.popitem(last=False)
+        return out  # type: ignore[return-value]
+
+    def _network_input(self, rgb: np.ndarray) -> np.ndarray:
+        """``rgb`` resized to :meth:`working_size` (``HxWx3 uint8``, contiguous)."""
         rgb = as_rgb(rgb)
         h, w = self.working_size(rgb.shape[:2])
         if (h, w) != rgb.shape[:2]:
             shrink = h < rgb.shape[0]
             rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
-        x = torch.from_numpy(np.array(rgb, copy=True)).to(self.device).permute(2, 0, 1)[None].float() / 255.0
-        if self.device.type == "cpu":
-            x = x.contiguous(memory_format=torch.channels_last)
-        with torch.inference_mode():
-            out = self.net(x)[0]
-        return out.float().cpu().numpy()
+        return np.ascontiguousarray(rgb)
 
     def __repr__(self) -> str:
         return f"HeadParser(input_size={self.input_size}, params={self.net.num_parameters()}, device={str(self.device)!r})"
+
+
+LOGITS_KEPT = 8
+"""How many network inputs' logits a :class:`HeadParser` keeps (:meth:`HeadParser.logits_all`)."""
 
 
 def upsample_argmax(logits: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
