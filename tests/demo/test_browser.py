@@ -104,6 +104,8 @@ def test_cross_identity_blends_show_a_sheet(page):
     page.get_by_role("tab", name="Evaluate").click()
     page.locator("#eval-other textarea").fill("")  # the page is shared: an earlier test typed a wrong name
     page.locator("#cross-button").click()
-    page.wait_for_selector("#cross-grid img", timeout=180_000)
-    # the app's data has two people, so two pairs of the four asked for
-    assert "Blended 2 pairs × 3 methods (every pair of different people" in page.locator("#cross-hint").inner_text()
+    page.wait_for_selector("#cross-grid img", timeout=600_000)
+    # the dev panel runs: its talking-heads frames are not in the app's synthetic data, so those pairs fail as rows
+    hint = page.locator("#cross-hint").inner_text()
+    assert "Blended 16 pairs × 3 methods." in hint and "failed (see the status column)" in hint
+    assert "id_src" in page.locator("#cross-summary").inner_text()
