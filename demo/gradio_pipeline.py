@@ -8,6 +8,7 @@ about bad input become ``gr.Error`` messages shown in the page.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from PIL import Image
 
 from changer import labels as L
 from changer.imageio import ImageSource
+from demo import names
 from demo.errors import user_error
 from demo.public import Policy
 from demo.scratch import ScratchSpace
@@ -39,6 +41,24 @@ load torch before the app is up; a test keeps the two equal)."""
 def default_model_id() -> str | None:
     """The model the app starts with: ``$CHANGER_MODEL`` or the bundled default (None)."""
     return os.environ.get(MODEL_ENV) or None
+
+
+FEW_FRAMES = 20
+"""Below this many frames per test set (or pairs) the 95% intervals are too wide to rank
+methods: the Evaluate tab says so."""
+
+
+def download_stem(source: ImageSource | None, target: ImageSource | None) -> str:
+    """The download's name without ``.png``, after the inputs: ``art_2_on_art_5``. Uploads
+    keep their file's name (Gradio's upload folder keeps it); pictures that are no file
+    (arrays, bytes, pasted data) are ``source`` / ``target``."""
+    def stem(photo: ImageSource | None, fallback: str) -> str:
+        if isinstance(photo, (str, Path)):
+            name = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(photo).stem).strip("-_")[:40].strip("-_")
+            return name or fallback
+        return fallback
+
+    return f"{stem(source, 'source')}_on_{stem(target, 'target')}"
 
 
 def _save_png(img: np.ndarray, folder: Path, stem: str) -> str:
@@ -150,7 +170,27 @@ class BlendService:
             pipe = self.pipeline(model_id)
         except Exception as err:  # noqa: BLE001 - shown to the user
             return f"⚠️ could not load model: {err}"
-        return " · ".join([f"Method: **{pipe.method}**", *(getattr(pipe, "notes", []) or [])])
+        return " · ".join([f"Model: **{self.model_label(model_id, pipe)}**", *(getattr(pipe, "notes", []) or [])])
+
+    def model_label(self, model_id: str | None, pipe: Any = None) -> str:
+        """The plain name of the model ``model_id`` picks (blank: the app's default)."""
+        name = (model_id or "").strip() or self.default_model
+        if not name:
+            return names.method_label("default")
+        if name in names.METHODS:
+            return names.method_label(name)
+        return str(getattr(pipe, "method", None) or name)
+
+    def model_choices(self) -> list[tuple[str, str]]:
+        """The Blend tab's model menu: the app's own model first (its value is blank, as an
+        API caller sends it), then the bundled models and the baselines (public mode: what
+        it offers)."""
+        from changer.blenders import baseline_names, bundled_model_names
+
+        offered = self.policy.offered() if self.policy.public else [*bundled_model_names(), *baseline_names()]
+        first = self.model_label(None)
+        rest = [n for n in names.ordered_methods(offered) if n != (self.default_model or "default")]
+        return [(first, ""), *names.method_choices(rest)]
 
     def blend(
         self,
@@ -219,14 +259,14 @@ class BlendService:
         except (InputError, ValueError, FileNotFoundError) as err:
             raise user_error(str(err)) from err
         alpha = (np.clip(result.alpha, 0, 1) * 255).astype(np.uint8)
-        status = " · ".join([f"Done with **{result.method}**", *result.notes])
+        status = " · ".join([f"Done with **{self.model_label(model_id, result)}**", *result.notes])
         return BlendOutputs(
             result=result.image,
             foreground=result.foreground,
             alpha=alpha,
             masks=mask_gallery(result.masks),
             before_after=(result.original if result.original is not None else result.image, result.image),
-            download=_save_png(result.image, self.scratch.new(), "changer_blend"),
+            download=_save_png(result.image, self.scratch.new(), download_stem(source, target)),
             status=status,
         )
 
@@ -346,7 +386,16 @@ class EvaluateService:
 
     def refresh_splits(self, data_dir: str):
         choices = self.splits(data_dir)
-        return gr.update(choices=choices, value=choices[:1]), self.data_hint(data_dir)
+        return gr.update(choices=names.split_choices(choices), value=choices[:1]), self.data_hint(data_dir)
+
+    def lpips_note(self) -> str | None:
+        """Why the LPIPS columns are hidden (one line), or None when LPIPS can be measured.
+        Checked once, offline (:meth:`eval.metrics.LPIPSMetric.missing_weights`)."""
+        if not hasattr(self, "_lpips_note"):
+            from eval.metrics import LPIPSMetric
+
+            self._lpips_note = _lpips_line(LPIPSMetric().missing_weights(), self.policy.public)
+        return self._lpips_note
 
     def evaluate(
         self, data_dir: str, splits: list[str], methods: list[str], max_frames: int, progress,
@@ -378,20 +427,32 @@ class EvaluateService:
             out_dir = self.scratch.new()
             files = result.save(out_dir, figures=False)
             progress(1.0, desc="qualitative grid")
-            grid = save_grid(render_grid(request, rows=3), out_dir / "grid.png")
+            grid = save_grid(relabel_grid(render_grid(request, rows=3), request.methods), out_dir / "grid.png")
         except (ValueError, OSError) as err:  # a clip folder that is a file, an unreadable frame, ...
             raise user_error(describe_error(err)) from err
         cached = f" ({len(result.cached)} of {len(result.cached) + len(result.computed)} results from the cache)" if result.cached else ""
-        lpips = "" if result.lpips_available else f"\n\n**LPIPS unavailable:** {result.lpips_reason}"
+        message = f"Evaluated {len(result.per_frame)} method × frame results in {result.seconds:.1f} s{cached}."
+        if not result.lpips_available and self.lpips_note() is None:  # the page's line says LPIPS is there
+            message += "\n\n" + _lpips_line(result.lpips_reason or "it could not be measured", self.policy.public)
+        frames = int(result.per_frame.groupby(["method", "split"]).size().min())
+        if frames < FEW_FRAMES:
+            message += (f"\n\n⚠️ **Only {frames} frame{'s' * (frames != 1)} per test set**: with fewer than "
+                        f"{FEW_FRAMES} the ± intervals are too wide to rank the methods (with one frame there "
+                        f"are none). Raise *Frames per test set* for numbers to rely on.")
+        hide = () if result.lpips_available else ("lpips", "lpips_region")
         reference = next(iter(dict.fromkeys(result.per_frame["method"])))
         return EvaluateOutputs(
-            table=wide_table(result.summary),
-            paired=against(result.per_frame, reference),
-            bars=bar_figure(result.summary, "psnr"),
-            scatter=scatter_figure(result.summary, result.lpips_available),
+            table=names.readable_table(wide_table(result.summary).drop(columns=list(hide), errors="ignore")),
+            paired=names.readable_table(against(result.per_frame, reference).drop(columns=list(hide), errors="ignore")),
+            bars=readable_figure(bar_figure(result.summary, "psnr"), "PSNR dB ↑ per test set",
+                                 "whole picture, mean ± 95% interval"),
+            scatter=readable_figure(scatter_figure(result.summary, result.lpips_available),
+                                    f"PSNR against {'LPIPS' if result.lpips_available else 'SSIM'}",
+                                    "whole picture; up and right is better" if not result.lpips_available
+                                    else "whole picture; down and right is better"),
             grid=str(grid),
             csv=str(files["per_frame.csv"]),
-            message=f"Evaluated {len(result.per_frame)} method × frame results in {result.seconds:.1f} s{cached}.{lpips}",
+            message=message,
         )
 
     def cross_identity(
@@ -420,7 +481,7 @@ class EvaluateService:
                      or read_pairs(DEV_PANEL, self.default_data))
             run = run_panel(pairs, methods, progress=lambda done, total, what: progress(done / max(total, 1), desc=what),
                             cache=ResultCache())
-            sheet = save_grid(run.sheet(), self.scratch.new() / "cross_identity.png")
+            sheet = save_grid(readable_run(run).sheet(), self.scratch.new() / "cross_identity.png")
         except (ValueError, OSError) as err:  # an unknown model, an unreadable pairs file
             raise user_error(describe_error(err)) from err
         table = run.table()
@@ -430,4 +491,107 @@ class EvaluateService:
         message = f"Blended {n} pair{'s' * (n != 1)} × {m} method{'s' * (m != 1)}."
         if len(failed):
             message += f" {len(failed)} blend{'s' * (len(failed) != 1)} failed (see the status column)."
-        return CrossOutputs(sheet=str(sheet), message=message, summary=wide_summary(run.summary()), pairs=per_pair)
+        if n < FEW_FRAMES:
+            message += (f"\n\n⚠️ With {n} pair{'s' * (n != 1)} (fewer than {FEW_FRAMES}) the ± intervals are "
+                        "rough: look at the pictures and the pairs, not only the means.")
+        return CrossOutputs(sheet=str(sheet), message=message, summary=names.readable_table(wide_summary(run.summary())),
+                            pairs=names.readable_table(per_pair))
+
+
+def _lpips_line(reason: str | None, public: bool) -> str | None:
+    """One line on why the LPIPS columns are hidden (None: LPIPS can be measured)."""
+    from demo.public import scrub
+
+    if reason is None:
+        return None
+    if "torch hub cache" in reason:  # eval.metrics' words for the trunk's missing ImageNet weights
+        reason = "the ImageNet weights of its AlexNet are not installed, and they are never downloaded here"
+    elif "lpips package" in reason:
+        reason = "the lpips package is not installed"
+    return scrub(f"LPIPS columns are hidden: LPIPS (a learned perceptual distance) cannot be measured on this "
+                 f"server ({reason.rstrip('.')}).", public)
+
+
+def readable_figure(fig: Any, title: str, subtitle: str = "") -> Any:
+    """A Plotly figure of :mod:`eval.figures` for the page: methods and test sets by their
+    plain names, a short title that fits a phone (the subtitle on its own line), the legend
+    under the plot, and a size that follows the page's width."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(fig)
+    for trace in fig.data:
+        trace.name = names.method_label(trace.name)
+        if getattr(trace, "x", None) is not None and trace.type == "bar":
+            trace.x = [names.split_label(x) for x in trace.x]
+        if getattr(trace, "text", None) is not None and not isinstance(trace.text, str):
+            trace.text = [names.split_label(t) for t in trace.text]
+        if trace.type == "bar":
+            trace.hovertemplate = "%{x}: %{y:.4f} ± %{error_y.array:.4f} (n=%{customdata})<extra>" + trace.name + "</extra>"
+    axis = dict(title=dict(font=dict(size=11)), automargin=True)
+    fig.update_layout(
+        title=dict(text=f"{title}<br><sup>{subtitle}</sup>" if subtitle else title, x=0.0, xanchor="left",
+                   font=dict(size=15)),
+        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0.0, title=None),
+        margin=dict(l=10, r=10, t=60, b=10), autosize=True, height=440,
+    )
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    if fig.layout.xaxis.title.text == "split":
+        fig.update_xaxes(title_text="")
+    if fig.layout.yaxis.title.text == "psnr":
+        fig.update_yaxes(title_text="PSNR dB")
+    for ax, metric in (("xaxis", fig.layout.xaxis.title.text), ("yaxis", fig.layout.yaxis.title.text)):
+        short = _axis_label(metric)
+        if short:
+            fig.update_layout({ax: dict(title=dict(text=short))})
+    return fig
+
+
+def _axis_label(title: str | None) -> str | None:
+    """A short axis title for one of :data:`eval.figures.TITLES`' long ones (None: keep it)."""
+    from eval.figures import TITLES
+
+    for metric, long in TITLES.items():
+        if title and title.startswith(long):
+            return names.metric_label(metric)
+    return None
+
+
+def relabel_grid(grid: np.ndarray, methods: list[str]) -> np.ndarray:
+    """The qualitative grid (:func:`eval.grid.qualitative_grid`: a row per frame of
+    ``input, *methods, ground truth`` tiles, each under a caption bar) with the methods'
+    and the last column's captions in plain words. Left as it is when its layout is not the
+    one expected (tiles not square)."""
+    from changer.data.preview import label_tile
+
+    columns = len(methods) + 2
+    height, width = grid.shape[:2]
+    side = width // columns
+    bar = max(side // 12, 14)
+    row = side + bar
+    if side == 0 or width % columns or height % row:
+        return grid
+    captions = [names.picture_label(_grid_name(m)) for m in methods] + ["true frame"]
+    out = grid.copy()
+    for y in range(0, height, row):
+        for c, caption in enumerate(captions, start=1):
+            x = c * side
+            out[y:y + row, x:x + side] = label_tile(grid[y + bar:y + row, x:x + side], caption)
+    return out
+
+
+def _grid_name(method: str) -> str:
+    """The grid's own name for a method (``eval.runner.method_spec``'s label: a model
+    folder by its last part)."""
+    return Path(method).name if ("/" in method or os.sep in method) and Path(method).exists() else method
+
+
+def readable_run(run: Any) -> Any:
+    """A cross-identity run (:class:`eval.panel.PanelRun`) whose methods carry their plain
+    names, for its sheet's captions."""
+    from dataclasses import replace
+
+    label = {m: names.picture_label(m) for m in run.methods}
+    return replace(run, methods=[label[m] for m in run.methods],
+                   rows=[{**r, "method": label.get(r["method"], r["method"])} for r in run.rows],
+                   tiles={(i, label.get(m, m)): t for (i, m), t in run.tiles.items()})

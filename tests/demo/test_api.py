@@ -56,7 +56,7 @@ def test_blend_endpoint_reports_bad_input(app_url, tmp_path):
     d = example_dir()
     pair = (handle_file(str(d / "source_short_hair.png")), handle_file(str(d / "target_office.png")), None,
             handle_file(str(d / "source_short_hair_labels.png")), handle_file(str(d / "target_office_labels.png")))
-    with pytest.raises(Exception, match="Head scale: must be a number"):  # not a bare "Error"
+    with pytest.raises(Exception, match="Head size: must be a number"):  # not a bare "Error"
         client.predict(*pair, "green", "target", "abc", 0.0, 0.0, "original", "", "built-in", api_name="/blend")
     *_, status = client.predict(*pair, "green", "target", None, None, 0.0, "original", "", "built-in", api_name="/blend")
     assert "Done with" in status  # a slider left out takes its starting value
@@ -91,8 +91,10 @@ def test_cross_identity_endpoint_scores_uploaded_pairs(app_url):
     summary, pairs, sheet, message = client.predict(
         ["paste"], "", [handle_file(str(portraits / "art_14.jpg"))], [handle_file(str(portraits / "art_5.jpg"))],
         api_name="/cross_identity")
-    assert message == "Blended 1 pair × 1 method."
-    assert "id_src" in pairs["headers"] and pairs["data"][0][pairs["headers"].index("status")] == "ok"
+    assert message.startswith("Blended 1 pair × 1 method.")  # then: one pair gives no interval
+    # the page's plain names and headers with their direction (the CSV files keep the short ones)
+    assert "id_src ↓" in pairs["headers"] and pairs["data"][0][pairs["headers"].index("status")] == "ok"
+    assert pairs["data"][0][pairs["headers"].index("method")] == "Paste (no blending)"
     with pytest.raises(Exception, match="as many target photos"):
         client.predict(["paste"], "", [handle_file(str(portraits / "art_14.jpg"))], [], api_name="/cross_identity")
 

@@ -131,11 +131,17 @@ def test_evaluate_service_messages(synthetic_data: Path, tmp_path: Path, monkeyp
     quiet = lambda *a, **k: None
     out = service.evaluate("  ", ["test_hdtf"], ["paste"], 1, quiet)  # blank: the default dataset
     assert "Evaluated" in out.message
+    assert "Only 1 frame per test set" in out.message  # too few for intervals: the page says so
     assert Path(out.grid).parent.parent == Path(out.csv).parent.parent == service.scratch.root
     assert out.paired.empty  # one method: nothing to pair
     two = service.evaluate("", ["test_hdtf"], ["paste", "inpaint"], 2, quiet)
-    assert list(two.paired["method"]) == ["inpaint"] and list(two.paired["minus"]) == ["paste"]
-    assert " ± " in two.paired["psnr"].iloc[0]
+    # plain names on the page (the CSV keeps the short ones); headers with units and arrows
+    assert list(two.paired["method"]) == ["OpenCV inpainting"] and list(two.paired["compared with"]) == ["Paste (no blending)"]
+    assert " ± " in two.paired["PSNR dB ↑"].iloc[0]
+    assert list(two.table.columns[:4]) == ["method", "test set", "PSNR dB ↑", "SSIM ↑"]
+    assert set(two.table["test set"]) == {"studio speech (HDTF)"}
+    if service.lpips_note():  # LPIPS cannot be measured here: its columns are left out, one line says why
+        assert not any("LPIPS" in c for c in [*two.table.columns, *two.paired.columns])
     twice = service.evaluate(str(synthetic_data), ["test_hdtf"], ["paste"], 1, quiet, " paste,\n")
     assert "Evaluated 1 method" in twice.message  # a name ticked and typed counts once
     with pytest.raises(gr.Error, match=r"unknown split\(s\) \['val'\]; .* has \["):
@@ -172,7 +178,7 @@ def test_evaluate_takes_other_models_typed_by_the_user(synthetic_data: Path, tmp
     service = EvaluateService(str(synthetic_data))
     out = service.evaluate(str(synthetic_data), ["test_hdtf"], ["paste"], 1, lambda *a, **k: None,
                            f"{tmp_path / 'my_run'}, inpaint")
-    assert set(out.table["method"]) == {"paste", "my_run", "inpaint"}
+    assert set(out.table["method"]) == {"Paste (no blending)", "my_run", "OpenCV inpainting"}
     with pytest.raises(gr.Error, match="unknown model 'nonsense'"):
         service.evaluate(str(synthetic_data), ["test_hdtf"], [], 1, lambda *a, **k: None, "nonsense")
 
@@ -186,9 +192,10 @@ def test_cross_identity_panel_for_the_evaluate_tab(tmp_path: Path) -> None:
     sources = [str(portraits / "art_14.jpg"), str(portraits / "art_5.jpg")]
     targets = [str(portraits / "art_5.jpg"), str(tmp_path / "missing.jpg")]
     out = service.cross_identity(["paste"], lambda f, desc="": steps.append(f), " paste", sources, targets)
-    assert out.message == "Blended 2 pairs × 1 method. 1 blend failed (see the status column)."  # typed twice: once
-    assert list(out.pairs["status"]) == ["ok", "unreadable"] and "id_src" in out.pairs.columns
-    assert list(out.summary["method"]) == ["paste"] and out.summary["failed"].tolist() == [1]
+    assert out.message.startswith("Blended 2 pairs × 1 method. 1 blend failed (see the status column).")  # typed twice: once
+    assert list(out.pairs["status"]) == ["ok", "unreadable"] and "id_src ↓" in out.pairs.columns
+    assert list(out.summary["method"]) == ["Paste (no blending)"] and out.summary["failed"].tolist() == [1]
+    assert "With 2 pairs (fewer than 20)" in out.message
     assert Image.open(out.sheet).size[0] == 4 * 256 and Path(out.sheet).parent.parent == service.scratch.root
     assert steps[0] == 0.0 and steps[-1] == 1.0
     quiet = lambda *a, **k: None

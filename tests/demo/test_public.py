@@ -65,8 +65,8 @@ def test_the_model_box_takes_only_offered_names_and_answers_paths_alike(tmp_path
     assert message.startswith("Model id: this model is not offered here. Choose one of: ")
     assert "default_cpu" in message and "poisson" in message and "someone/changer-256" in message
     assert "/" not in message.replace("someone/changer-256", "")
-    assert "Done with **poisson**" in _blend(service, "poisson").status  # a baseline is offered
-    assert "Done with **paste**" in _blend(service, "").status  # blank: the default
+    assert "Done with **Poisson cloning**" in _blend(service, "poisson").status  # a baseline is offered (plain name)
+    assert "Done with **Paste (no blending)**" in _blend(service, "").status  # blank: the default
 
 
 def test_private_mode_keeps_loading_folders_by_path() -> None:
