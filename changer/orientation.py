@@ -83,8 +83,8 @@ def upright_turns(
     face (unsure). The turned windows of the given labels are searched before any turned copy
     is parsed, a turn already found is not parsed, the quick parses of the other turns run as
     one batch where ``look`` is a parser's ``raw_labels`` (:func:`_look_all`), and the
-    detector is asked about a window only once (a turned copy's parse often puts its window
-    where the given labels did).
+    detector is asked about the same pixels only once (a turned copy's window that is the
+    given window turned).
     """
     rgb = as_rgb(rgb)
     window = _face_window(labels)

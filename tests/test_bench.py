@@ -83,12 +83,12 @@ def test_bench_compares_two_checkouts(tiny_parser: Path, tmp_path: Path, capsys:
     assert code == 0
     out = capsys.readouterr().out
     rows = _rows(out)
-    assert rows[0] == ["size", "stage", "this ms", "other ms", "other / this"]
+    assert rows[0] == ["size", "stage", "this ms", "other ms", "this, lowest", "other, lowest", "other / this"]
     stages = [r[1] for r in rows[1:]]
     for stage in STAGES:
         assert stage in stages
     total = next(r for r in rows[1:] if r[1] == "total")
-    assert float(total[2]) > 0 and float(total[4].split()[0]) > 0
+    assert float(total[2]) > 0 and float(total[4]) <= float(total[2]) and float(total[6].split()[0]) > 0
     import json
 
     runs = json.loads((tmp_path / "c.json").read_text())

@@ -350,8 +350,8 @@ class HeadParser(LabelParser):
 
     def _network_logits(self, pictures: list[np.ndarray]) -> list[np.ndarray]:
         """:meth:`logits` of several pictures: those of one working size go through the network
-        as one batch (on two CPU cores a batch of two runs in about 60% of the time of two
-        single passes; the logits are the same to about 1e-5). The logits of the last
+        as one batch (the logits are the same to about 1e-5; on two idle CPU cores a batch
+        takes 0.8-1.1 times as long as its single passes, on busy ones about half). The logits of the last
         :data:`LOGITS_KEPT` network inputs are kept (with the weights as they were: training
         them in place empties nothing but misses every old entry), so a picture asked for
         again (the turned copy the orientation check looked at, parsed once turned) is not
@@ -381,6 +381,12 @@ class HeadParser(LabelParser):
             while len(self._kept) > LOGITS_KEPT:
                 self._kept.popitem(last=False)
         return out  # type: ignore[return-value]
+
+    def forget(self) -> None:
+        """Drop the kept logits (:meth:`_network_logits`): the next picture is parsed anew
+        even if it was seen (``changer bench`` times each blend so)."""
+        with self._kept_lock:
+            self._kept.clear()
 
     def _network_input(self, rgb: np.ndarray) -> np.ndarray:
         """``rgb`` resized to :meth:`working_size` (``HxWx3 uint8``, contiguous)."""

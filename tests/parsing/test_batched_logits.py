@@ -45,6 +45,9 @@ def test_logits_are_kept_until_the_weights_change() -> None:
             p.mul_(0.5)
     changed = parser.logits(picture)
     assert calls == [1, 1] and not np.allclose(changed, first)
+    parser.forget()
+    parser.logits(picture)
+    assert calls == [1, 1, 1]
 
 
 def test_the_flip_pass_runs_with_the_plain_one() -> None:
