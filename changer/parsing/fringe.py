@@ -59,22 +59,28 @@ def drop_background_fringe(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """``labels`` with the hair pixels near the background that have the background's
     colour, and are joined to it, made background (see the module's docstring); ``labels``
     itself when none are. ``rgb``: ``HxWx3 uint8`` RGB."""
-    hair, head = labels == L.HAIR, L.head_mask(labels)
-    if not hair.any() or not (labels == L.BACKGROUND).any():
+    if not (labels == L.HAIR).any() or not (labels == L.BACKGROUND).any():
         return labels
-    rect = cv2.boundingRect(head.view(np.uint8))
+    return _drop_at_work_size(rgb, labels, _fringe)
+
+
+def _drop_at_work_size(rgb: np.ndarray, labels: np.ndarray, test) -> np.ndarray:
+    """``labels`` with the hair pixels ``test(rgb, labels, size)`` picks made background, the
+    test run on the head's surroundings (:func:`_box`) scaled so the head is at most
+    :data:`WORK_SIZE` pixels."""
+    rect = cv2.boundingRect(L.head_mask(labels).view(np.uint8))
     size = float(max(rect[2], rect[3]))
     top, left, bottom, right = _box(rect, size, labels.shape)
     sub_rgb, sub_lab = rgb[top:bottom, left:right], labels[top:bottom, left:right]
     k = min(1.0, WORK_SIZE / size)
     if k < 1.0:
         hw = (max(1, round(sub_lab.shape[1] * k)), max(1, round(sub_lab.shape[0] * k)))
-        small = _fringe(cv2.resize(sub_rgb, hw, interpolation=cv2.INTER_AREA),
-                        cv2.resize(sub_lab, hw, interpolation=cv2.INTER_NEAREST), size * k)
+        small = test(cv2.resize(sub_rgb, hw, interpolation=cv2.INTER_AREA),
+                     cv2.resize(sub_lab, hw, interpolation=cv2.INTER_NEAREST), size * k)
         drop = cv2.resize(small.astype(np.uint8), sub_lab.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
         drop &= sub_lab == L.HAIR
     else:
-        drop = _fringe(sub_rgb, sub_lab, size)
+        drop = test(sub_rgb, sub_lab, size)
     if not drop.any():
         return labels
     out = labels.copy()
@@ -172,27 +178,9 @@ def drop_backdrop_hair(rgb: np.ndarray, labels: np.ndarray) -> np.ndarray:
     the backdrop (:data:`RATIO`), and joined to the background. For a head that is pasted
     onto another picture: the parser's labels themselves keep :func:`drop_background_fringe`.
     Runs with the head at most :data:`WORK_SIZE` pixels."""
-    head = L.head_mask(labels)
     if not (labels == L.HAIR).any() or not (labels == L.FACE).any() or not (labels == L.BACKGROUND).any():
         return labels
-    rect = cv2.boundingRect(head.view(np.uint8))
-    size = float(max(rect[2], rect[3]))
-    top, left, bottom, right = _box(rect, size, labels.shape)
-    sub_rgb, sub_lab = rgb[top:bottom, left:right], labels[top:bottom, left:right]
-    k = min(1.0, WORK_SIZE / size)
-    if k < 1.0:
-        hw = (max(1, round(sub_lab.shape[1] * k)), max(1, round(sub_lab.shape[0] * k)))
-        small = _backdrop(cv2.resize(sub_rgb, hw, interpolation=cv2.INTER_AREA),
-                          cv2.resize(sub_lab, hw, interpolation=cv2.INTER_NEAREST), size * k)
-        drop = cv2.resize(small.astype(np.uint8), sub_lab.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
-        drop &= sub_lab == L.HAIR
-    else:
-        drop = _backdrop(sub_rgb, sub_lab, size)
-    if not drop.any():
-        return labels
-    out = labels.copy()
-    out[top:bottom, left:right][drop] = L.BACKGROUND
-    return out
+    return _drop_at_work_size(rgb, labels, _backdrop)
 
 
 def _backdrop(rgb: np.ndarray, labels: np.ndarray, size: float) -> np.ndarray:
